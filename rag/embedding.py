@@ -68,7 +68,10 @@ class SentenceTransformerEmbedder:
             raise InputError(f"cannot load sentence-transformers model '{name_or_path}': {exc}") from None
         self.model_id = model_id or name_or_path
         self.runtime = "sentence-transformers"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.batch_size = batch_size
         prompts = self._model.prompts or {}
         # Models name their prompts differently ("passage" for E5, "document" for others).

@@ -67,6 +67,16 @@ class LexicalIndex:
         rows = rows[np.argsort(-scores[rows], kind="stable")]
         return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
 
+    def coverage(self, query: str) -> float:
+        """Share of the query's terms that occur in the indexed passages (0 when it has none).
+
+        A question in another language than the articles' shares few terms with them, and its
+        BM25 ranking is mostly noise; hybrid retrieval weighs the lexical list by this share.
+        """
+        terms = analyze(query)
+        vocab = self._model.vocab_dict  # type: ignore[attr-defined]
+        return sum(t in vocab for t in terms) / len(terms) if terms else 0.0
+
     def save(self, folder: Path) -> None:
         """Write the index as a folder of plain files."""
         self._model.save(str(folder), show_progress=False)  # type: ignore[attr-defined]

@@ -19,19 +19,24 @@ MODES = ("hybrid", "dense", "lexical")
 FUSION_DEPTH = 30
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[tuple[str, float]]:
-    """Fuse ranked id lists: score(d) = sum over lists of 1 / (k + rank of d), rank starting at 1.
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
+    """Fuse ranked id lists: score(d) = sum over lists of w / (k + rank of d), rank starting at 1.
 
     k = 60 is the constant of Cormack, Clarke & Buettcher (SIGIR 2009): it damps the weight of the
     very top ranks so that agreement between lists matters more than one list's first place.
-    Ties keep the order in which ids were first seen.
+    Weights default to 1 for every list. Ties keep the order in which ids were first seen.
     """
     if k < 0:
         raise ValueError("k must be >= 0")
+    weights = weights if weights is not None else [1.0] * len(rankings)
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights, strict=True):
         for rank, key in enumerate(ranking, start=1):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
@@ -62,17 +67,26 @@ class Retriever:
         depth = max(top_k, FUSION_DEPTH)
         dense = self._dense(query, depth) if mode != "lexical" else []
         lexical = self.index.lexical.search(query, depth) if mode != "dense" else []
-        hits = self._hits(dense, lexical, mode, top_k)
+        # The lexical list counts as much as the query's words are the articles' words: fully for an
+        # Indonesian question, little for a Vietnamese one whose BM25 matches are accidental.
+        weight = self.index.lexical.coverage(query) if mode == "hybrid" else 1.0
+        hits = self._hits(dense, lexical, mode, top_k, weight)
         self.last_timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         return hits
 
     def _hits(
-        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]], mode: str, top_k: int
+        self,
+        dense: list[tuple[int, float]],
+        lexical: list[tuple[int, float]],
+        mode: str,
+        top_k: int,
+        lexical_weight: float = 1.0,
     ) -> list[Hit]:
         d_rank = {row: (rank, score) for rank, (row, score) in enumerate(dense, start=1)}
         l_rank = {row: (rank, score) for rank, (row, score) in enumerate(lexical, start=1)}
         if mode == "hybrid":
-            fused = reciprocal_rank_fusion([[str(r) for r, _ in dense], [str(r) for r, _ in lexical]], self.rrf_k)
+            lists = [[str(r) for r, _ in dense], [str(r) for r, _ in lexical]]
+            fused = reciprocal_rank_fusion(lists, self.rrf_k, [1.0, lexical_weight])
             ranked = [(int(key), score) for key, score in fused]
         else:
             ranked = dense if mode == "dense" else lexical

@@ -1,0 +1,78 @@
+"""Follow-up questions ("Siapa dia?", "And when?") rewritten into standalone ones, by rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.citations import MARKER_RE, names_in
+from rag.language import STOPWORDS, words
+
+# Words that point back to something said before, in Indonesian, English and Vietnamese.
+_ANAPHORS = frozenset(
+    "dia ia beliau mereka itu tersebut sana situ nya -nya he she it they them him his her its their that "
+    "this those these there then ông bà họ đó này ấy kia anh chị".split()
+)
+# Openings of a question that continues the previous one.
+_CONTINUATIONS = re.compile(
+    r"^\s*(dan|lalu|kemudian|terus|kalau|bagaimana dengan|juga|and|also|what about|how about|then|"
+    r"còn|thế còn|vậy|và)\b",
+    re.IGNORECASE,
+)
+# A question of at most this many content words is too short to stand alone when it also points back.
+MAX_FOLLOWUP_CONTENT_WORDS = 4
+
+History = Sequence[tuple[str, str]] | Sequence[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """The question to search for and to show the model, and whether it was rewritten."""
+
+    query: str  # what retrieval searches
+    question: str  # what the model is asked
+    rewritten: bool
+
+
+def turns(history: History | None) -> list[tuple[str, str]]:
+    """(question, answer) pairs from (q, a) tuples or from chat messages with roles."""
+    if not history:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for item in history:
+        if isinstance(item, dict):
+            role, content = item.get("role", ""), item.get("content", "")
+            if role == "user":
+                pairs.append((content, ""))
+            elif role == "assistant" and pairs:
+                pairs[-1] = (pairs[-1][0], content)
+        else:
+            pairs.append((item[0], item[1]))
+    return pairs
+
+
+def is_followup(question: str) -> bool:
+    """True for short questions that point back ("Siapa dia?", "Kapan itu?") or continue ("And when?")."""
+    tokens = words(question)
+    content = [w for w in tokens if w not in STOPWORDS and w not in _ANAPHORS]
+    points_back = any(w in _ANAPHORS or (len(w) > 5 and w.endswith("nya")) for w in tokens)
+    if _CONTINUATIONS.match(question) and len(content) <= MAX_FOLLOWUP_CONTENT_WORDS:
+        return True
+    return (points_back and len(content) <= MAX_FOLLOWUP_CONTENT_WORDS) or not content
+
+
+def rewrite_followup(question: str, history: History | None) -> Rewrite:
+    """A standalone question: a follow-up gets the previous question, and names from the previous answer."""
+    pairs = [(q, a) for q, a in turns(history) if q.strip()]
+    if not pairs or not is_followup(question):
+        return Rewrite(question, question, False)
+    prev_q, prev_a = pairs[-1]
+    # An earlier follow-up was itself short: carry the question before it too.
+    if len(pairs) > 1 and is_followup(prev_q):
+        prev_q = f"{pairs[-2][0].strip().rstrip('?')} {prev_q}"
+    answer_names = " ".join(dict.fromkeys(names_in(MARKER_RE.sub("", prev_a))))
+    context = prev_q.strip().rstrip("?")
+    query = " ".join(part for part in (question.strip(), context, answer_names) if part)
+    shown = f"{question.strip()} (follow-up to: {context}?{' Answer: ' + answer_names if answer_names else ''})"
+    return Rewrite(query, shown, True)

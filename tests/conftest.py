@@ -1,0 +1,70 @@
+"""Shared fixtures: a deterministic fake embedder, small corpora and settings that write only to tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.offline import set_offline_env
+from rag.settings import Settings
+
+set_offline_env()
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class FakeEmbedder:
+    """Bag-of-words hashed into 64 dimensions: fast, deterministic, similar texts get similar vectors."""
+
+    model_id = "fake/bow-64"
+    runtime = "fake"
+    dim = 64
+
+    def __init__(self) -> None:
+        self.passages_embedded = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.array([self._vec(t) for t in texts], np.float32).reshape(-1, self.dim)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.passages_embedded += len(texts)
+        return np.array([self._vec(t) for t in texts], np.float32).reshape(-1, self.dim)
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Three short articles copied from tests/data/corpus."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(DATA / "corpus", folder)
+    return folder
+
+
+@pytest.fixture
+def seed_corpus(tmp_path: Path) -> Path:
+    """A copy of the bundled five articles."""
+    folder = tmp_path / "seed"
+    shutil.copytree(ROOT / "corpus", folder)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, small_corpus: Path) -> Settings:
+    return Settings(corpus_dir=small_corpus, index_dir=tmp_path / "index", model_dir=tmp_path / "models")

