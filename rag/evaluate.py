@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,9 @@ def _progress(items: list[EvalItem], desc: str) -> Any:
     return tqdm(items, desc=desc, unit="q", file=sys.stderr, disable=None)
 
 
-def evaluate_retrieval(items: list[EvalItem], retriever: Retriever, mode: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def evaluate_retrieval(
+    items: list[EvalItem], retriever: Retriever, mode: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Retrieval summary for one mode and the per-question records."""
     records, rows = [], []
     for item in _progress(items, f"retrieval ({mode})"):
@@ -122,11 +125,27 @@ def evaluate_retrieval(items: list[EvalItem], retriever: Retriever, mode: str) -
     return summarize_retrieval(rows), records
 
 
-def run_eval(items: list[EvalItem], settings: Settings, out: Path, *, retrieval_only: bool, mode: str) -> dict[str, Any]:
-    """Run the eval set; write out/summary.json and out/questions.jsonl; return the summary."""
-    retriever = load_retriever(settings)
+def run_eval(
+    items: list[EvalItem],
+    settings: Settings,
+    out: Path,
+    *,
+    retrieval_only: bool,
+    mode: str,
+    progress: Callable[[int, int], None] | None = None,
+    retriever: Retriever | None = None,
+) -> dict[str, Any]:
+    """Run the eval set; write summary.json, questions.jsonl and report.html to `out`; return the summary.
+
+    `progress(done, total)` is called after each answered question (full eval only).
+    """
+    retriever = retriever or load_retriever(settings)
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, Any] = {"n": len(items), "n_answerable": sum(i.answerable for i in items), "mode": mode}
+    summary: dict[str, Any] = {
+        "n": len(items),
+        "n_answerable": sum(i.answerable for i in items),
+        "mode": mode,
+    }
     summary["retrieval"], records = evaluate_retrieval(items, retriever, mode)
     summary["retrieval_by_mode"] = {mode: summary["retrieval"]}
     for other in MODES:
@@ -135,10 +154,13 @@ def run_eval(items: list[EvalItem], settings: Settings, out: Path, *, retrieval_
     if not retrieval_only:
         from rag.answer_eval import evaluate_answers
 
-        answers, records = evaluate_answers(items, retriever, settings, records, out)
+        answers, records = evaluate_answers(items, retriever, settings, records, out, progress)
         summary.update(answers)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     with (out / "questions.jsonl").open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    from rag.report import write_report
+
+    write_report(summary, records, out / "report.html")
     return summary

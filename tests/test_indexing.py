@@ -36,6 +36,7 @@ def test_manifest_records_what_the_index_depends_on(settings: Settings, fake_emb
 
 def test_rebuilding_an_unchanged_corpus_does_nothing(settings: Settings, fake_embedder: FakeEmbedder) -> None:
     _build(settings, fake_embedder)
+
     def files() -> dict[str, int]:
         return {p.name: p.stat().st_mtime_ns for p in settings.index_dir.iterdir() if p.name != ".lock"}
 
@@ -96,12 +97,12 @@ def test_stale_index_says_how_to_update(settings: Settings, fake_embedder: FakeE
 
 def test_other_embedder_is_refused(settings: Settings, fake_embedder: FakeEmbedder) -> None:
     _build(settings, fake_embedder)
-    with pytest.raises(IndexStateError, match="built with embedder 'fake/bow-64'.*--rebuild"):
+    with pytest.raises(IndexStateError, match=r"built with embedder 'fake/bow-64'.*--rebuild"):
         load_index(settings.index_dir, "intfloat/multilingual-e5-small")
 
 
 def test_missing_index(tmp_path: Path) -> None:
-    with pytest.raises(IndexStateError, match="no index.*rag index"):
+    with pytest.raises(IndexStateError, match=r"no index.*rag index"):
         load_index(tmp_path, "x")
 
 
@@ -112,10 +113,10 @@ def test_damaged_files_are_detected(settings: Settings, fake_embedder: FakeEmbed
     path = settings.index_dir / manifest["files"][role]["name"]
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(IndexStateError, match="--rebuild"):
+    with pytest.raises(IndexStateError, match=r"--rebuild"):
         load_index(settings.index_dir, fake_embedder.model_id)
     path.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
-    with pytest.raises(IndexStateError, match="corrupted.*--rebuild"):
+    with pytest.raises(IndexStateError, match=r"corrupted.*--rebuild"):
         load_index(settings.index_dir, fake_embedder.model_id)
 
 
@@ -123,7 +124,7 @@ def test_damaged_files_are_detected(settings: Settings, fake_embedder: FakeEmbed
 def test_bad_manifest_is_detected(settings: Settings, fake_embedder: FakeEmbedder, content: str) -> None:
     _build(settings, fake_embedder)
     (settings.index_dir / "manifest.json").write_text(content)
-    with pytest.raises(IndexStateError, match="--rebuild"):
+    with pytest.raises(IndexStateError, match=r"--rebuild"):
         load_index(settings.index_dir, fake_embedder.model_id)
     assert _build(settings, fake_embedder).wrote, "a build repairs it"
 

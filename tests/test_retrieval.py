@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from rag.corpus import load_corpus
@@ -57,7 +59,7 @@ def test_modes_find_the_passage(retriever: Retriever, mode: str) -> None:
     hits = retriever.search("Berapa dana awal Australia untuk Pusat Teknologi Strategis?", top_k=2, mode=mode)
     assert hits[0].chunk.doc_id == "beta"
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
 def test_hybrid_hits_carry_both_scores(retriever: Retriever) -> None:
@@ -71,7 +73,9 @@ def test_lexical_search_with_only_stop_words_finds_nothing(retriever: Retriever)
     assert retriever.search("yang dan di", mode="lexical") == []
 
 
-@pytest.mark.parametrize(("query", "top_k", "mode"), [("", 5, "hybrid"), ("x", 0, "hybrid"), ("x", 5, "fuzzy")])
+@pytest.mark.parametrize(
+    ("query", "top_k", "mode"), [("", 5, "hybrid"), ("x", 0, "hybrid"), ("x", 5, "fuzzy")]
+)
 def test_bad_search_arguments(retriever: Retriever, query: str, top_k: int, mode: str) -> None:
     with pytest.raises(InputError):
         retriever.search(query, top_k=top_k, mode=mode)

@@ -42,7 +42,10 @@ def test_dev_set_retrieval_targets(retriever: Retriever) -> None:
     [
         ("Berapa dana awal yang diberikan Australia untuk AVSTC?", "002_b3112e32e3631ae7"),
         ("How many villages in Vietnam still lack electricity and internet?", "003_1c3ac0240814a22e"),
-        ("Bộ trưởng Khoa học và Công nghệ Việt Nam đã gặp Bộ trưởng Lào vào ngày nào?", "004_5588f0be4399d35c"),
+        (
+            "Bộ trưởng Khoa học và Công nghệ Việt Nam đã gặp Bộ trưởng Lào vào ngày nào?",
+            "004_5588f0be4399d35c",
+        ),
     ],
 )
 def test_each_language_finds_its_article(retriever: Retriever, question: str, doc: str) -> None:
