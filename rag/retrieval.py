@@ -106,7 +106,9 @@ class Retriever:
         return hits
 
 
-def load_retriever(settings: Settings, *, check_corpus: bool = True, embedder: Embedder | None = None) -> Retriever:
+def load_retriever(
+    settings: Settings, *, check_corpus: bool = True, embedder: Embedder | None = None
+) -> Retriever:
     """Load the index of the settings (checked against the corpus) and its embedder."""
     docs = load_corpus(settings.corpus_dir) if check_corpus else None
     index = load_index(settings.index_dir, embedder_model_id(settings), docs)

@@ -68,7 +68,9 @@ def _coerce(name: str, kind: type, raw: object) -> object:
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
     """Build Settings from defaults, `rag.toml` (or RAG_CONFIG), RAG_* variables, then overrides."""
-    kinds = {f.name: {"Path": Path, "int": int, "float": float}.get(str(f.type), str) for f in fields(Settings)}
+    kinds = {
+        f.name: {"Path": Path, "int": int, "float": float}.get(str(f.type), str) for f in fields(Settings)
+    }
     values: dict[str, object] = {}
     path = config_file or Path(os.environ.get("RAG_CONFIG", ROOT / "rag.toml"))
     if path.is_file():
