@@ -111,5 +111,6 @@ def load_retriever(
 ) -> Retriever:
     """Load the index of the settings (checked against the corpus) and its embedder."""
     docs = load_corpus(settings.corpus_dir) if check_corpus else None
-    index = load_index(settings.index_dir, embedder_model_id(settings), docs)
+    model_id = embedder.model_id if embedder is not None else embedder_model_id(settings)
+    index = load_index(settings.index_dir, model_id, docs)
     return Retriever(index, embedder or make_embedder(settings), settings.rrf_k)
