@@ -263,6 +263,37 @@ def serve(host: str | None, port: int | None) -> None:
     module.main(args)
 
 
+def _sizes(text: str) -> list[int]:
+    """Parse "10k,100k,1M" into passage counts."""
+    sizes = []
+    for part in filter(None, (p.strip().lower() for p in text.split(","))):
+        factor = {"k": 1_000, "m": 1_000_000}.get(part[-1], 1)
+        try:
+            sizes.append(int(float(part.rstrip("km")) * factor))
+        except ValueError:
+            raise InputError(f"--scale takes sizes such as 10k,100k,1M, not {part!r}") from None
+    return sizes
+
+
+@main.command()
+@click.option(
+    "--scale", default="10k", show_default=True, help="Corpus sizes for the scale run ('' to skip)."
+)
+@click.option("--index-types", default="flat,hnsw,ivf", show_default=True, help="FAISS types to compare.")
+@click.option("--answers", type=int, default=98, show_default=True, help="Questions to answer (0 to skip).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("bench"), show_default=True)
+@click.pass_context
+def bench(ctx: click.Context, scale: str, index_types: str, answers: int, out: Path) -> None:
+    """Measure build, retrieval, answer latency, memory, cold start and scale; write OUT/results.*."""
+    from rag.bench import run_bench
+
+    kinds = [k.strip() for k in index_types.split(",") if k.strip()]
+    results = run_bench(_settings(ctx), out, sizes=_sizes(scale), kinds=kinds, answers=answers)
+    click.echo((out / "results.md").read_text(encoding="utf-8"))
+    if "answers" not in results:
+        click.echo("(answers skipped)")
+
+
 @main.command("eval")
 @click.option("--dataset", type=click.Path(path_type=Path), required=True, help="JSONL eval set.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the results.")

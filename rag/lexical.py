@@ -77,6 +77,11 @@ class LexicalIndex:
         vocab = self._model.vocab_dict  # type: ignore[attr-defined]
         return sum(t in vocab for t in terms) / len(terms) if terms else 0.0
 
+    def nbytes(self) -> int:
+        """Memory held by the score matrix (its sparse arrays)."""
+        scores = self._model.scores  # type: ignore[attr-defined]
+        return sum(int(getattr(a, "nbytes", 0)) for a in scores.values())
+
     def save(self, folder: Path) -> None:
         """Write the index as a folder of plain files."""
         self._model.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
