@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import re
 from pathlib import Path
@@ -35,6 +36,11 @@ URL_DATE_RES = (
     re.compile(r"/(20\d\d)(\d\d)(\d\d)\d{6,}"),
 )
 MD_HEADING_RE = re.compile(r"^#{1,6}\s+")
+# Saved web pages: script and style blocks are dropped whole, other tags are removed, entities decoded.
+# The text is only ever indexed and shown as plain text.
+HTML_BLOCK_RE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+HTML_BREAK_RE = re.compile(r"<(br|/p|/div|/h[1-6]|/li|/tr)\b[^>]*>", re.IGNORECASE)
+HTML_TAG_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.DOTALL)
 TITLE_MAX_WORDS = 20
 
 
@@ -88,8 +94,18 @@ def _title(lines: list[str]) -> str:
     return ""
 
 
+def strip_html(raw: str) -> str:
+    """Plain text of a text that contains HTML markup (unchanged when it has none)."""
+    if not HTML_TAG_RE.search(raw):
+        return raw
+    text = HTML_BLOCK_RE.sub(" ", raw)
+    text = HTML_BREAK_RE.sub("\n", text)
+    return html.unescape(HTML_TAG_RE.sub(" ", text))
+
+
 def clean_article(raw: str, doc_id: str, path: str = "") -> Document:
     """Turn a saved web page into a Document with cleaned text and its metadata."""
+    raw = strip_html(raw)
     lines, url, date = _strip_page(raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = "\n".join(lines)
     return Document(

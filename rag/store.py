@@ -98,8 +98,10 @@ def remove_unreferenced(index_dir: Path, manifest: dict[str, Any]) -> None:
     """Delete index files of earlier builds that the manifest no longer names."""
     keep = {entry["name"] for entry in manifest.get("files", {}).values()} | {MANIFEST, ".lock"}
     for path in index_dir.iterdir():
-        if path.name in keep or path.name.startswith(".") or path.name == "README.md":
+        if path.name in keep or path.name == "README.md":
             continue
+        if path.name.startswith(".") and not path.name.startswith(".manifest-"):
+            continue  # the lock and other people's dotfiles; a killed build's temp manifest goes
         if path.is_dir():
             for part in sorted(path.rglob("*"), reverse=True):
                 part.rmdir() if part.is_dir() else part.unlink()
