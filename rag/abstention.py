@@ -58,7 +58,9 @@ def gate_before_generation(question: str, hits: list[Hit]) -> Decision:
         return Decision(True, ("retrieval: no passage found",))
     top_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
     if top_dense is not None and top_dense < OFF_TOPIC_DENSE:
-        return Decision(True, (f"retrieval: best dense score {top_dense:.3f} < {OFF_TOPIC_DENSE} (off topic)",))
+        return Decision(
+            True, (f"retrieval: best dense score {top_dense:.3f} < {OFF_TOPIC_DENSE} (off topic)",)
+        )
     # A name or number the question is about, found in none of the retrieved passages: whatever the
     # model says about it would be invented (a language-independent signal: names and numbers).
     missing = missing_facts(question, " ".join(h.chunk.text for h in hits))

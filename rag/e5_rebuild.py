@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -216,11 +217,16 @@ def rebuild_folder(
     e5 = read_e5_file(source)
     progress(f"e5-small-st: dequantising {len(e5.tensors)} tensors to float32")
     dest.mkdir()
-    _write_bert(e5, dest)
-    progress("e5-small-st: building the tokenizer and the sentence-transformers modules")
-    save_tokenizer(build_tokenizer(e5.pieces, e5.scores.tolist(), e5.rules), str(dest), e5.header.positions)
-    _add_sentence_transformers_modules(dest, e5.header.positions)
-    write_manifest(dest, got)
+    try:
+        _write_bert(e5, dest)
+        progress("e5-small-st: building the tokenizer and the sentence-transformers modules")
+        tokenizer = build_tokenizer(e5.pieces, e5.scores.tolist(), e5.rules)
+        save_tokenizer(tokenizer, str(dest), e5.header.positions)
+        _add_sentence_transformers_modules(dest, e5.header.positions)
+        write_manifest(dest, got)
+    except BaseException:  # Ctrl-C included: never leave a half-written folder
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
 
 
 def _write_bert(e5: E5File, dest: Path) -> None:
@@ -249,16 +255,19 @@ def _add_sentence_transformers_modules(dest: Path, max_length: int) -> None:
     """Add mean pooling, L2 normalisation and the e5 prompts, saved by sentence-transformers itself."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+    from transformers.utils import logging
 
-    transformer = Transformer(str(dest), max_seq_length=max_length)
-    pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
-    model = SentenceTransformer(
-        modules=[transformer, pooling, Normalize()],
-        prompts=PROMPTS,
-        default_prompt_name=None,
-        similarity_fn_name="cosine",
-    )
-    model.save(str(dest), create_model_card=False)
+    bars = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # fetch prints its own progress lines
+    try:
+        transformer = Transformer(str(dest), max_seq_length=max_length)
+        pooling = Pooling(transformer.get_embedding_dimension(), pooling_mode="mean")
+        modules = [transformer, pooling, Normalize()]
+        model = SentenceTransformer(modules=modules, prompts=PROMPTS, similarity_fn_name="cosine")
+        model.save(str(dest), create_model_card=False)
+    finally:
+        if bars:
+            logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def folder_digest(folder: Path) -> dict[str, str]:

