@@ -6,17 +6,23 @@ BIN := $(VENV)/bin
 # The stamp changes with pyproject.toml, so a changed dependency list re-runs the install.
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 LLAMA_CPP_VERSION := 0.3.36
-QUESTION ?= Apa tujuan Vietnam untuk tahun 2045?
 
-.PHONY: run test setup models index lint bench serve clean
+.PHONY: run test setup system models index lint bench serve clean
 
+# Start the chat app on http://127.0.0.1:7860 (RAG_HOST / RAG_PORT change that).
 run: setup
-	$(BIN)/rag search "$(QUESTION)" --top-k 3
+	$(BIN)/python app.py
 
-test: setup
+test: setup system
 	$(BIN)/python -m pytest -q
 
 setup: $(STAMP) models index
+
+# Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
+system:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +42,9 @@ models: $(STAMP)
 
 index: models
 	$(BIN)/rag index
+
+bench: setup
+	$(BIN)/rag bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check rag tests app.py
