@@ -6,14 +6,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+
 from rag.citations import MARKER_RE, names_in
 from rag.language import STOPWORDS, words
 
-# Words that point back to something said before, in Indonesian, English and Vietnamese.
-_ANAPHORS = frozenset(
-    "dia ia beliau mereka itu tersebut sana situ nya -nya he she it they them him his her its their that "
-    "this those these there then ông bà họ đó này ấy kia anh chị".split()
-)
+
+def _wordset(text: str) -> frozenset[str]:
+    """The white-space separated words of a text."""
+    return frozenset(text.split())
+
+
+# Personal pronouns point back to someone named before, whatever the length of the question.
+_PERSONAL = _wordset("dia ia beliau mereka he she they him her his them their ấy họ")
+# Demonstratives and adverbs point back only in a short question ("Kapan itu?"); a long one with
+# "pertemuan tersebut" usually stands alone.
+_ANAPHORS = _PERSONAL | _wordset("itu tersebut sana situ it its that this those these there then đó này kia")
 # Openings of a question that continues the previous one.
 _CONTINUATIONS = re.compile(
     r"^\s*(dan|lalu|kemudian|terus|kalau|bagaimana dengan|juga|and|also|what about|how about|then|"
@@ -57,6 +64,8 @@ def is_followup(question: str) -> bool:
     tokens = words(question)
     content = [w for w in tokens if w not in STOPWORDS and w not in _ANAPHORS]
     points_back = any(w in _ANAPHORS or (len(w) > 5 and w.endswith("nya")) for w in tokens)
+    if any(w in _PERSONAL for w in tokens):
+        return True
     if _CONTINUATIONS.match(question) and len(content) <= MAX_FOLLOWUP_CONTENT_WORDS:
         return True
     return (points_back and len(content) <= MAX_FOLLOWUP_CONTENT_WORDS) or not content

@@ -1,0 +1,179 @@
+"""One question in, one checked Answer out: rewrite, retrieve, prompt, generate, check, cite or abstain."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Protocol
+
+from rag.abstention import (
+    MIN_QUESTION_COVERAGE,
+    Decision,
+    decide_after_generation,
+    gate_before_generation,
+    is_refusal,
+)
+from rag.citations import (
+    Checked,
+    Claim,
+    check_claims,
+    parse_answer,
+    question_coverage,
+    render_answer,
+    to_citation,
+)
+from rag.errors import InputError
+from rag.followup import History, rewrite_followup, turns
+from rag.generators.base import Generator, Messages
+from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language
+from rag.prompting import Passage, build_messages, render_prompt, select_passages
+from rag.settings import Settings
+from rag.types import Answer, Citation, Hit
+
+# Three short sentences with their markers fit in ~80 tokens; the cap stops a rambling reply early.
+MAX_TOKENS = 100
+# A blank line ends the answer: the prompt asks for one short paragraph, and small models go on to
+# invent a new "Question:" after it.
+STOP = ["\n\n", "Question:", "Sources:"]
+
+
+class Retriever(Protocol):
+    """What answering needs from retrieval (rag.retrieval.Retriever is one)."""
+
+    def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]: ...
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
+    """Strip control characters and cut to `max_chars`; InputError if nothing is left."""
+    notices = []
+    # Control and format characters (NUL, escape sequences, zero-width marks) become spaces.
+    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in question)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InputError("the question is empty: type a question about the articles")
+    if len(text) > max_chars:
+        text = text[:max_chars].rstrip()
+        notices.append(f"input: question cut to {max_chars} characters (max_question_chars)")
+    return text, notices
+
+
+def answer_question(
+    question: str,
+    *,
+    retriever: Retriever,
+    generator: Generator,
+    settings: Settings,
+    history: History | None = None,
+    on_token: Callable[[str], None] | None = None,
+) -> Answer:
+    """Answer in the question's language with [n] citations, or abstain; on_token gets the raw stream.
+
+    The streamed text is the model's reply before the checks: show Answer.answer when it returns.
+    """
+    started = time.perf_counter()
+    text, checks = clean_question(question, settings.max_question_chars)
+    pairs = turns(history)
+    lang = detect_language(text, default=detect_language(pairs[-1][0]) if pairs else DEFAULT_LANG)
+    rewrite = rewrite_followup(text, history)
+    if rewrite.rewritten:
+        checks.append(f"follow-up: searched for {rewrite.query!r}")
+    hits = retriever.search(rewrite.query, top_k=settings.top_k, mode=settings.mode)
+    timings = {"retrieval_ms": (time.perf_counter() - started) * 1000}
+    models = {"generator": generator.name, **_embedder(retriever)}
+    base = Answer(
+        text, "", False, lang, hits=tuple(hits), query=rewrite.query, timings=timings, models=models
+    )
+    gate = gate_before_generation(rewrite.query, hits)
+    checks += gate.reasons
+    if gate.abstain:
+        return _abstain(base, checks, started, on_token)
+    # Sentences that share no word with an English or Vietnamese question are still kept for it.
+    passages = select_passages(rewrite.query, hits, fill=lang != "id")
+    messages = build_messages(rewrite.question, passages, lang)
+    reply = _generate(generator, messages, on_token, timings, started)
+    kept, decision = _check(reply, passages, rewrite.question, rewrite.query, lang, checks)
+    timings["total_s"] = time.perf_counter() - started
+    if decision.abstain:
+        return replace(base, answer=abstention_text(lang), abstained=True, prompt=render_prompt(messages),
+                       checks=tuple(checks))  # fmt: skip
+    return replace(base, answer=render_answer(kept), citations=_citations(kept, passages),
+                   prompt=render_prompt(messages), checks=tuple(checks))  # fmt: skip
+
+
+def _check(
+    reply: str, passages: list[Passage], question: str, query: str, lang: str, checks: list[str]
+) -> tuple[list[Checked], Decision]:
+    """Check every sentence of the reply, then decide whether what is left answers the question."""
+    claims = parse_answer(reply, {p.n for p in passages})
+    answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
+    kept, lines = check_claims(answers, passages, lang)
+    lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
+    decision = decide_after_generation(question, reply, [k.claim.text for k in kept], len(claims) - len(kept))
+    coverage = question_coverage(query, kept, passages) if kept else 0.0
+    lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
+    # Only for Indonesian questions: a question in another language shares few words with the passages.
+    if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
+        decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
+    checks += lines + list(decision.reasons)
+    return kept, decision
+
+
+def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[Claim]]:
+    """Separate claims that state something from questions and echoes of the question."""
+    asked = content_terms(question)
+    echoes = [c for c in claims if c.text.endswith("?") or content_terms(c.text) <= asked]
+    return [c for c in claims if c not in echoes], echoes
+
+
+def _generate(
+    generator: Generator,
+    messages: Messages,
+    on_token: Callable[[str], None] | None,
+    timings: dict[str, float],
+    started: float,
+) -> str:
+    """Stream the reply, recording when the first piece arrived and when the last did."""
+    pieces: list[str] = []
+    gen_started = time.perf_counter()
+    for piece in generator.stream(messages, max_tokens=MAX_TOKENS, stop=STOP):
+        if not pieces:
+            timings["first_token_s"] = time.perf_counter() - started
+        pieces.append(piece)
+        if on_token is not None:
+            on_token(piece)
+    timings["generation_s"] = time.perf_counter() - gen_started
+    timings["answer_s"] = time.perf_counter() - started
+    return "".join(pieces).strip()
+
+
+def _abstain(
+    base: Answer, checks: list[str], started: float, on_token: Callable[[str], None] | None
+) -> Answer:
+    """The abstention answer, without calling the generator."""
+    text = abstention_text(base.lang)
+    if on_token is not None:
+        on_token(text)
+    elapsed = time.perf_counter() - started
+    timings = {**base.timings, "first_token_s": elapsed, "answer_s": elapsed, "total_s": elapsed}
+    return replace(base, answer=text, abstained=True, checks=tuple(checks), timings=timings)
+
+
+def _citations(kept: list[Checked], passages: list[Passage]) -> tuple[Citation, ...]:
+    """One Citation per cited passage number, quoting the sentence that supports its first use."""
+    by_n = {p.n: p for p in passages}
+    seen: dict[int, Citation] = {}
+    for checked in kept:
+        for sup in checked.supports:
+            if sup.n not in seen:
+                seen[sup.n] = to_citation(by_n[sup.n], sup.span)
+    return tuple(seen.values())
+
+
+def _embedder(retriever: Retriever) -> dict[str, str]:
+    """The embedding model's id, when the retriever exposes one."""
+    embedder = getattr(retriever, "embedder", None)
+    model_id = getattr(embedder, "model_id", None)
+    return {"embedder": str(model_id)} if model_id else {}

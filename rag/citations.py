@@ -1,0 +1,234 @@
+"""[n] markers of an answer: parsing, checking each cited sentence against its passage, resolving quotes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rag.language import content_terms, fold, number_mentions, split_sentences, words
+from rag.prompting import Passage
+from rag.types import Citation
+
+# One bracket holding one or more numbers: "[1]", "[1, 2]", "[1][3]" (two brackets).
+MARKER_RE = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_NAME_RE = re.compile(r"\b[^\W\d_][\w'’]*", re.UNICODE)
+
+# Capitalised words an answer in English or Vietnamese uses for things the Indonesian passages name in
+# Indonesian (titles, institutions, months): not evidence of an invented name when absent from a passage.
+_COMMON_CAPITALISED_TEXT = (
+    "UN EU US USA UK ICT IT GDP ASEAN AI R&D Mr Mrs Ms Dr Prof Sir Madam Bapak Ibu Pak Ông Bà "
+    "Minister Ministry Ministers Deputy Vice Director General Ambassador President Prime Secretary "
+    "Chairman Chair Head Permanent Representative Standing Science Sciences Technology Technologies "
+    "Information Communication Communications Education Training Health Justice Legal Law Laws "
+    "Department National Assembly Government Party Politburo Resolution Decree Decrees Strategy "
+    "Strategic Center Centre Centers Fund Forum Week Digital Transformation Innovation Artificial "
+    "Intelligence Council Dialogue Global Regional International United Nations Union European "
+    "Southeast East Asia Asian Pacific South North Korea Korean Vietnamese Lao Laotian Australian "
+    "People Peoples Committee Province Provincial University Institute City Research Development "
+    "Agency Industry Promotion Convention Prevention Cybercrime Scientific Independent Capacity "
+    "Network Framework Competency Impact Summit Conference Ministerial Meeting Policy Pillar Pillars "
+    "Project Projects Programme Program Telecom Posts Telecommunications Academy Electronic "
+    "Transactions Computer Master Masters Children Child Rights Digitalisation Supercomputer Compact "
+    "Good Vertical Inclusive Made Office Secretariat Republic Democratic January February March April "
+    "May June July August September October November December Monday Tuesday Wednesday Thursday "
+    "Friday Saturday Sunday According However Also Both They These This That There Its Their In On At "
+    "By For With From As Of And The A An To Under Over After Before Since During Yes No Bộ Khoa Học "
+    "Công Nghệ Thứ Trưởng Việt Nam Liên Hợp Quốc Đại Sứ Hàn Quỹ Đổi Mới Trung Tâm Luật Nghị Quyết "
+    "Chính Phủ Thông Tin Truyền Lào Úc Tỉnh Ủy Ban Nhân Dân Hội Đồng Chiến Lược Quốc Gia Tháng Năm "
+    "Theo Các Những Ngày Tại Trí Tuệ Tạo Số Chuyển Đổi Giáo Dục Đào Tạo Y Tế Kinh Tế Đông Nam Á Châu "
+    "Âu"
+)
+COMMON_CAPITALISED = frozenset(fold(w) for w in _COMMON_CAPITALISED_TEXT.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One sentence of a generated answer with the passage numbers it cites."""
+
+    text: str  # the sentence without its markers
+    cited: tuple[int, ...]
+    unknown: tuple[int, ...] = ()  # cited numbers that refer to no passage (removed)
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """How well one passage supports one claim."""
+
+    n: int
+    ok: bool
+    score: float  # share of the claim's terms found in the best sentence of the passage
+    span: tuple[int, int]  # offsets of that sentence inside the chunk text
+    missing: tuple[str, ...] = ()  # numbers and names of the claim absent from the passage
+
+
+def parse_answer(text: str, valid: set[int]) -> list[Claim]:
+    """Split an answer into sentences with their [n] numbers (markers opening a sentence close the one before)."""
+    claims: list[Claim] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        lead = re.match(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", sentence)
+        if lead and claims:
+            prev = claims.pop()
+            more = _numbers(lead.group())
+            claims.append(_claim(prev.text, prev.cited + prev.unknown + more, valid))
+            sentence = sentence[lead.end() :]
+        clean = MARKER_RE.sub("", sentence).strip()
+        clean = re.sub(r"\s+([.!?,;:])", r"\1", clean)
+        if re.search(r"\w", clean):
+            claims.append(_claim(clean, _numbers(sentence), valid))
+    return claims
+
+
+def _numbers(markers: str) -> tuple[int, ...]:
+    found = [int(n) for group in MARKER_RE.findall(markers) for n in re.split(r"\s*[,;]\s*", group)]
+    return tuple(dict.fromkeys(found))
+
+
+def _claim(text: str, numbers: tuple[int, ...], valid: set[int]) -> Claim:
+    cited = tuple(n for n in dict.fromkeys(numbers) if n in valid)
+    return Claim(text, cited, tuple(n for n in dict.fromkeys(numbers) if n not in valid))
+
+
+def names_in(sentence: str, *, first: bool = False) -> list[str]:
+    """Capitalised words that may be names (not common words; the first word only when `first`)."""
+    found = []
+    for i, match in enumerate(_NAME_RE.finditer(sentence)):
+        word = match.group()
+        if i == 0 and not first and not word.isupper():
+            continue  # every sentence starts with a capital
+        word = re.sub(r"['’]s?$", "", word)  # possessive: "Laos's"
+        if word[0].isupper() and len(word) > 1 and fold(word) not in COMMON_CAPITALISED:
+            found.append(word)
+    return found
+
+
+def _name_found(name: str, passage_words: set[str]) -> bool:
+    """A name is found when the passage has it, or a close spelling ('Jenewa'/'Geneva' is not close)."""
+    key = fold(name).strip("'’-")
+    if key in passage_words:
+        return True
+    return any(len(w) >= 4 and SequenceMatcher(None, key, w).ratio() >= 0.8 for w in passage_words)
+
+
+def missing_facts(claim: str, passage: str) -> tuple[str, ...]:
+    """Numbers and names stated in the claim that the passage does not contain."""
+    values = {v for _, vals in number_mentions(passage, with_words=True) for v in vals}
+    missing = [written for written, vals in number_mentions(claim) if not vals & values]
+    passage_words = {fold(w) for w in words(passage)}
+    missing += [name for name in names_in(claim) if not _name_found(name, passage_words)]
+    return tuple(missing)
+
+
+def support(claim: str, passage: Passage, *, min_score: float) -> Support:
+    """Check a claim against one passage: its facts must all be there, and its terms overlap a sentence."""
+    chunk_text = passage.hit.chunk.text
+    terms = content_terms(claim)
+    best_score, best_span = -1.0, passage.spans[0]
+    for span in passage.spans:
+        sentence_terms = content_terms(chunk_text[span[0] : span[1]])
+        score = len(terms & sentence_terms) / len(terms) if terms else 0.0
+        if score > best_score:
+            best_score, best_span = score, span
+    missing = missing_facts(claim, passage.text)
+    return Support(passage.n, not missing and best_score >= min_score, best_score, best_span, missing)
+
+
+def to_citation(passage: Passage, span: tuple[int, int]) -> Citation:
+    """The Citation of a passage, quoting the sentence at `span` with offsets into the document."""
+    chunk = passage.hit.chunk
+    return Citation(
+        n=passage.n,
+        doc_id=chunk.doc_id,
+        chunk_id=chunk.chunk_id,
+        source_url=chunk.source_url,
+        quote=chunk.text[span[0] : span[1]],
+        start=chunk.start + span[0],
+        end=chunk.start + span[1],
+        title=chunk.title,
+    )
+
+
+# Least share of a claim's content words found in its best passage sentence. An Indonesian answer
+# reuses the passage's words; an English or Vietnamese one shares only names, numbers and loanwords
+# ("AI", "digital"), so there the facts check carries the weight.
+MIN_OVERLAP = {"id": 0.3, "en": 0.1, "vi": 0.0}
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A claim that passed the checks, with the passages (and sentences) that support it."""
+
+    claim: Claim
+    supports: tuple[Support, ...]
+
+
+def check_claims(claims: list[Claim], passages: list[Passage], lang: str) -> tuple[list[Checked], list[str]]:
+    """Keep claims supported by a cited passage, re-cite those another passage supports, drop the rest."""
+    min_score = MIN_OVERLAP.get(lang, MIN_OVERLAP["en"])
+    by_n = {p.n: p for p in passages}
+    kept: list[Checked] = []
+    lines: list[str] = []
+    for claim in claims:
+        short = claim.text if len(claim.text) <= 70 else claim.text[:67] + "..."
+        if claim.unknown:
+            lines.append(f"removed {_marks(claim.unknown)}: no such passage ({short!r})")
+        cited = [support(claim.text, by_n[n], min_score=min_score) for n in claim.cited]
+        ok = [s for s in cited if s.ok]
+        if ok:
+            kept.append(Checked(claim, tuple(ok)))
+            lines.append(f"pass {_marks(tuple(s.n for s in ok))}: {short!r} (overlap {ok[0].score:.2f})")
+            continue
+        others = [support(claim.text, p, min_score=min_score) for p in passages if p.n not in claim.cited]
+        best = max((s for s in others if s.ok), key=lambda s: s.score, default=None)
+        if best is not None:
+            kept.append(Checked(Claim(claim.text, (best.n,)), (best,)))
+            lines.append(f"re-cited {_marks(claim.cited) or 'uncited'} -> [{best.n}]: {short!r}")
+            continue
+        why = "; ".join(
+            f"[{s.n}] lacks {', '.join(s.missing)}" if s.missing else f"[{s.n}] overlap {s.score:.2f}"
+            for s in cited
+        )
+        lines.append(
+            f"fail {_marks(claim.cited) or 'uncited'}: {short!r} dropped ({why or 'no passage supports it'})"
+        )
+    return kept, lines
+
+
+def _marks(numbers: tuple[int, ...]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
+
+
+def render_answer(kept: list[Checked]) -> str:
+    """The kept sentences, each with its [n] markers before the final punctuation."""
+    out = []
+    for checked in kept:
+        text = checked.claim.text.rstrip()
+        end = text[-1] if text[-1] in ".!?" else "."
+        body = text.rstrip(".!? ")
+        out.append(f"{body} {_marks(tuple(s.n for s in checked.supports))}{end}")
+    return " ".join(out)
+
+
+def question_coverage(question: str, kept: list[Checked], passages: list[Passage]) -> float:
+    """Share of the question's content words found in the sentences quoted as support (and the one before).
+
+    A correct answer is quoted from a sentence about what was asked; an invented one borrows a fact from
+    a sentence about something else, which shares few of the question's words.
+    """
+    asked = content_terms(question)
+    if not asked:
+        return 1.0
+    by_n = {p.n: p for p in passages}
+    found: set[str] = set()
+    for checked in kept:
+        for sup in checked.supports:
+            text = by_n[sup.n].hit.chunk.text
+            found |= content_terms(text[_previous_start(text, sup.span[0]) : sup.span[1]])
+    return len(asked & found) / len(asked)
+
+
+def _previous_start(text: str, start: int) -> int:
+    """Start of the sentence before the one at `start` (or `start` itself for the first)."""
+    spans = [a for a, b in split_sentences(text[:start]) if b <= start]
+    return spans[-1] if spans else start

@@ -1,0 +1,81 @@
+"""No language model: answer with the one or two passage sentences that best match the question."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from rag.citations import names_in
+from rag.generators.base import Messages
+from rag.language import (
+    DEFAULT_LANG,
+    LANGUAGE_NAMES,
+    abstention_text,
+    content_terms,
+    fold,
+    number_mentions,
+    split_sentences,
+)
+from rag.prompting import parse_sources
+
+# A second sentence is added only when it scores at least this share of the best one: enough for
+# two-part questions ("when and where"), not a filler sentence.
+SECOND_SENTENCE_SHARE = 0.6
+_LANGUAGE_RE = re.compile(r"^Language: (\w+)$", re.MULTILINE)
+
+
+class ExtractiveGenerator:
+    """Instant answers quoted from the passages; also the fallback when no model is available."""
+
+    name = "extractive"
+
+    def stream(
+        self, messages: Messages, *, max_tokens: int = 100, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        """Yield the chosen sentences, each followed by its [n] marker, or the abstention sentence."""
+        sources, question = parse_sources(messages)
+        picked = pick_sentences(question, sources)
+        if not picked:
+            yield _abstention(messages)
+            return
+        for i, (n, sentence) in enumerate(picked):
+            body = sentence.rstrip(" .!?")
+            yield f"{' ' if i else ''}{body} [{n}]."
+
+
+def _abstention(messages: Messages) -> str:
+    """The abstention sentence in the language the prompt asks for."""
+    found = _LANGUAGE_RE.search(messages[-1]["content"]) if messages else None
+    codes = {name: code for code, name in LANGUAGE_NAMES.items()}
+    return abstention_text(codes.get(found.group(1), DEFAULT_LANG) if found else DEFAULT_LANG)
+
+
+def _anchors(text: str) -> set[str]:
+    """Language-independent tokens: numbers and names, folded."""
+    numbers = {str(v) for _, values in number_mentions(text, with_words=True) for v in values}
+    return numbers | {fold(n) for n in names_in(text)}
+
+
+def pick_sentences(question: str, sources: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The best sentence for the question and, when it scores close, a second one (in source order)."""
+    candidates = [(n, text[a:b]) for n, text in sources for a, b in split_sentences(text)]
+    if not candidates:
+        return []
+    q_terms, q_anchors = content_terms(question), _anchors(question)
+    freq = Counter(t for _, s in candidates for t in content_terms(s))
+    scored = []
+    for rank, (n, sentence) in enumerate(candidates):
+        shared = q_terms & content_terms(sentence)
+        score = sum(math.log(1 + len(candidates) / freq[t]) for t in shared)
+        score += len(q_anchors & _anchors(sentence))
+        scored.append((score, -rank, n, sentence))
+    scored.sort(reverse=True)
+    best = scored[0]
+    if best[0] <= 0:
+        # No shared word at all: in a cross-language question that is expected, so keep the passage
+        # retrieval ranked first; the answering checks decide whether to abstain.
+        return [candidates[0]]
+    picked = [best] + [s for s in scored[1:2] if s[0] >= SECOND_SENTENCE_SHARE * best[0]]
+    return [(n, sentence) for _, _, n, sentence in sorted(picked, key=lambda s: -s[1])]

@@ -1,0 +1,81 @@
+"""Abstention decisions: before generating (retrieval evidence) and after (reply and checks)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.abstention import (
+    OFF_TOPIC_DENSE,
+    asks_for_number,
+    decide_after_generation,
+    gate_before_generation,
+    is_refusal,
+)
+from rag.types import Chunk, Hit
+
+TEXT = "Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi dengan dana 2,1 juta."
+
+
+def _hits(dense: float | None) -> list[Hit]:
+    chunk = Chunk("d#0", "d", 0, TEXT, 0, len(TEXT))
+    return [Hit(chunk, 0.03, 1, dense_score=dense, lexical_score=3.0)]
+
+
+@pytest.mark.parametrize(
+    ("question", "dense", "abstain"),
+    [
+        ("Kapan Qualcomm meluncurkan pusat AI?", 0.88, False),
+        ("Kapan Qualcomm meluncurkan pusat AI?", OFF_TOPIC_DENSE - 0.01, True),  # off topic
+        ("Kapan Qualcomm meluncurkan pusat AI?", None, False),  # lexical-only search: no dense evidence
+        ("Bagaimana kerja sama AI Vietnam dengan Jepang?", 0.9, True),  # a name found in no passage
+        ("What did Qualcomm open in Hanoi?", 0.85, False),
+        ("What happened in 2040?", 0.85, True),  # a number found in no passage
+    ],
+)
+def test_gate_before_generation(question: str, dense: float | None, abstain: bool) -> None:
+    assert gate_before_generation(question, _hits(dense)).abstain is abstain
+
+
+def test_gate_without_hits_abstains() -> None:
+    assert gate_before_generation("Apa?", []).abstain
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("Artikel-artikel ini tidak menyebutkan hal tersebut.", True),
+        ("The articles do not mention this.", True),
+        ("Các bài báo không đề cập đến điều này.", True),
+        ("Sumber tidak menyebutkan anggaran tersebut.", True),
+        ("The sources do not specify the budget.", True),
+        ("Qualcomm meluncurkan pusat AI [1].", False),
+    ],
+)
+def test_is_refusal(text: str, refusal: bool) -> None:
+    assert is_refusal(text) is refusal
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [("Berapa dana awal?", True), ("Kapan dibuka?", True), ("How many projects?", True),
+     ("Bao nhiêu người?", True), ("Siapa Duta Besar?", False), ("Who is the ambassador?", False)],
+)  # fmt: skip
+def test_asks_for_number(question: str, asks: bool) -> None:
+    assert asks_for_number(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "kept", "dropped", "abstain"),
+    [
+        ("Siapa?", "Qualcomm [1].", ["Qualcomm."], 0, False),
+        ("Siapa?", "Artikel-artikel ini tidak menyebutkan hal tersebut.", [], 0, True),
+        ("Siapa?", "Samsung [1].", [], 1, True),  # the only sentence failed its check
+        ("Berapa dana?", "Dana itu besar [1].", ["Dana itu besar."], 0, True),  # no number in the answer
+        ("Berapa proyek?", "Delapan proyek [1].", ["Delapan proyek."], 0, False),  # number word
+        ("Kapan?", "Pada 10 Juni [1].", ["Pada 10 Juni."], 0, False),
+    ],
+)
+def test_decide_after_generation(
+    question: str, reply: str, kept: list[str], dropped: int, abstain: bool
+) -> None:
+    assert decide_after_generation(question, reply, kept, dropped).abstain is abstain

@@ -1,0 +1,123 @@
+"""Citation parsing, checking claims against passages, and resolving quotes to document offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.citations import check_claims, missing_facts, names_in, parse_answer, render_answer, to_citation
+from rag.prompting import Passage
+from rag.types import Chunk, Hit
+
+DOC = (
+    "Judul artikel. Departemen Luar Negeri Australia menyediakan dana awal sebesar AUD 2,1 juta untuk "
+    "mendirikan Pusat ini. Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi. "
+    "Delapan proyek senilai lebih dari 400.000 AUD diumumkan."
+)
+OTHER = "Duta Besar Uni Eropa untuk Vietnam, Julien Guerrier, menilai Vietnam dan Uni Eropa punya nilai sama."
+
+
+def _passage(n: int, text: str, chunk_start: int, doc_id: str = "d1") -> Passage:
+    from rag.language import split_sentences
+
+    chunk = Chunk(f"{doc_id}#{n}", doc_id, n, text, chunk_start, chunk_start + len(text), "T", "http://x")
+    return Passage(n, Hit(chunk, 1.0, n, dense_score=0.9), text, tuple(split_sentences(text)))
+
+
+@pytest.fixture
+def passages() -> list[Passage]:
+    return [_passage(1, DOC[15:], 15), _passage(2, OTHER, 0, "d2")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("Dana awal AUD 2,1 juta [1].", [("Dana awal AUD 2,1 juta.", (1,), ())]),
+        ("A satu [1]. B dua [2].", [("A satu.", (1,), ()), ("B dua.", (2,), ())]),
+        ("A satu. [1] B dua [1, 2].", [("A satu.", (1,), ()), ("B dua.", (1, 2), ())]),
+        ("A satu [1][2].", [("A satu.", (1, 2), ())]),
+        ("A satu [7].", [("A satu.", (), (7,))]),
+        ("A satu [1] [1].", [("A satu.", (1,), ())]),
+        ("Tanpa sumber.", [("Tanpa sumber.", (), ())]),
+        ("", []),
+    ],
+)
+def test_parse_answer(answer: str, expected: list[tuple[str, tuple[int, ...], tuple[int, ...]]]) -> None:
+    claims = parse_answer(answer, {1, 2})
+    assert [(c.text, c.cited, c.unknown) for c in claims] == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "missing"),
+    [
+        ("Australia provided AUD 2.1 million in seed funding.", ()),
+        ("Australia menyediakan AUD 2,1 juta.", ()),
+        ("Australia menyediakan AUD 3 juta.", ("3 juta",)),
+        ("Qualcomm opened it on June 10.", ()),  # "Juni" reads as month 6, and 10 is there
+        ("Qualcomm membukanya pada 10/6.", ()),
+        ("Eight projects worth over 400,000 AUD were announced.", ()),
+        ("The center was opened by Samsung in Hanoi.", ("Samsung",)),
+        ("Ông Nguyễn Văn Tèo phát biểu.", ("Nguyễn", "Văn", "Tèo")),
+        ("The Ministry of Science opened it.", ()),  # common capitalised words are not names
+    ],
+)
+def test_missing_facts(claim: str, missing: tuple[str, ...]) -> None:
+    assert missing_facts(claim, DOC) == missing
+
+
+def test_names_skip_the_first_word_and_possessives() -> None:
+    assert names_in("Qualcomm opened Laos's centre with Nokia") == ["Laos", "Nokia"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "lang", "kept", "verdict"),
+    [
+        (
+            "Australia menyediakan dana awal AUD 2,1 juta [1].",
+            "id",
+            ["Australia menyediakan dana awal AUD 2,1 juta."],
+            "pass [1]",
+        ),
+        (
+            "Australia menyediakan dana awal AUD 2,1 juta [2].",
+            "id",
+            ["Australia menyediakan dana awal AUD 2,1 juta."],
+            "re-cited [2] -> [1]",
+        ),
+        ("Australia menyediakan dana awal AUD 9 juta [1].", "id", [], "fail [1]"),
+        (
+            "The EU ambassador is Julien Guerrier [2].",
+            "en",
+            ["The EU ambassador is Julien Guerrier."],
+            "pass [2]",
+        ),
+        ("The EU ambassador is Pierre Dupont [2].", "en", [], "fail [2]"),
+        (
+            "Duta Besar Uni Eropa adalah Julien Guerrier.",
+            "id",
+            ["Duta Besar Uni Eropa adalah Julien Guerrier."],
+            "re-cited uncited -> [2]",
+        ),
+    ],
+)
+def test_check_claims(passages: list[Passage], answer: str, lang: str, kept: list[str], verdict: str) -> None:
+    checked, lines = check_claims(parse_answer(answer, {1, 2}), passages, lang)
+    assert [c.claim.text for c in checked] == kept
+    assert lines[-1].startswith(verdict)
+
+
+def test_unknown_markers_are_reported_and_removed(passages: list[Passage]) -> None:
+    checked, lines = check_claims(
+        parse_answer("Julien Guerrier adalah Duta Besar Uni Eropa [2][9].", {1, 2}), passages, "id"
+    )
+    assert render_answer(checked) == "Julien Guerrier adalah Duta Besar Uni Eropa [2]."
+    assert lines[0].startswith("removed [9]")
+
+
+def test_citation_quotes_the_supporting_sentence_with_document_offsets(passages: list[Passage]) -> None:
+    checked, _ = check_claims(
+        parse_answer("Qualcomm meluncurkan Pusat Litbang AI pada 10 Juni [1].", {1, 2}), passages, "id"
+    )
+    citation = to_citation(passages[0], checked[0].supports[0].span)
+    assert citation.quote == "Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi."
+    assert DOC[citation.start : citation.end] == citation.quote
+    assert (citation.n, citation.doc_id, citation.source_url) == (1, "d1", "http://x")

@@ -1,0 +1,220 @@
+"""Generator backends: the contract over every backend, the deadline, and real models (slow)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.errors import GeneratorError, InputError, ModelMissingError
+from rag.generators import make_generator
+from rag.generators.base import Generator, stream_with_deadline
+from rag.generators.extractive import ExtractiveGenerator, pick_sentences
+from rag.prompting import build_messages, select_passages
+from rag.settings import Settings, load_settings
+from rag.types import Chunk, Hit
+
+TEXT = (
+    "Pusat Teknologi Strategis Australia-Vietnam (AVSTC) secara resmi dibuka pada 11 Juni di Hanoi. "
+    "Departemen Luar Negeri dan Perdagangan Australia menyediakan dana awal sebesar AUD 2,1 juta untuk "
+    "mendirikan Pusat ini. Perusahaan telekomunikasi global Nokia menyediakan peralatan teknis."
+)
+
+
+def _messages(question: str, lang: str = "id") -> list[dict[str, str]]:
+    hit = Hit(Chunk("d#0", "d", 0, TEXT, 0, len(TEXT)), 1.0, 1, dense_score=0.9)
+    return build_messages(question, select_passages(question, [hit]), lang)
+
+
+def _real_settings() -> Settings:
+    settings = load_settings()
+    try:
+        from rag.models import model_path
+
+        model_path(settings, settings.llm_model)
+    except ModelMissingError as exc:
+        pytest.fail(f"{exc}")  # slow tests run in CI after `rag models fetch`: a missing model is a failure
+    return settings
+
+
+# ---- contract: every backend streams strings for the same messages -------------------------------
+
+
+def test_extractive_answers_with_the_best_sentence_and_its_marker() -> None:
+    text = "".join(
+        ExtractiveGenerator().stream(
+            _messages("Berapa dana awal Australia untuk AVSTC?"), max_tokens=100, stop=[]
+        )
+    )
+    assert "menyediakan dana awal sebesar AUD 2,1 juta untuk mendirikan Pusat ini [1]." in text
+    assert 1 <= text.count("[1]") <= 2
+
+
+@pytest.mark.parametrize(
+    ("question", "first_words"),
+    [
+        ("Kapan AVSTC dibuka?", "Pusat Teknologi Strategis"),
+        ("Perusahaan mana yang menyediakan peralatan teknis?", "Perusahaan telekomunikasi global Nokia"),
+        (
+            "Who provided equipment?",
+            "Pusat Teknologi Strategis",
+        ),  # nothing shared: the first passage's first sentence
+    ],
+)
+def test_extractive_pick_sentences(question: str, first_words: str) -> None:
+    picked = pick_sentences(question, [(1, TEXT)])
+    assert picked[0][1].startswith(first_words)
+
+
+def test_extractive_without_sources_abstains_in_the_asked_language() -> None:
+    messages = build_messages("Who?", [], "en")
+    assert (
+        "".join(ExtractiveGenerator().stream(messages, max_tokens=10, stop=[]))
+        == "The articles do not mention this."
+    )
+
+
+def test_make_generator_picks_and_caches(tmp_path: Path) -> None:
+    settings = Settings(generator="extractive", model_dir=tmp_path)
+    assert isinstance(make_generator(settings), ExtractiveGenerator)
+    with pytest.raises(InputError, match="unknown generator"):
+        make_generator(Settings(generator="gpt-9", model_dir=tmp_path))
+
+
+def test_missing_model_raises_or_falls_back(tmp_path: Path) -> None:
+    settings = Settings(generator="llama-cpp", model_dir=tmp_path)
+    with pytest.raises(ModelMissingError, match="rag models fetch"):
+        make_generator(settings)
+    assert make_generator(settings, fallback=True).name == "extractive"
+
+
+# ---- the deadline ------------------------------------------------------------------------------
+
+
+def _slow(delay: float) -> object:
+    def produce(cancel: threading.Event) -> Iterator[str]:
+        for piece in ("a", "b", "c"):
+            if cancel.wait(delay):
+                return
+            yield piece
+
+    return produce
+
+
+@pytest.mark.parametrize(("delay", "timeout", "result"), [(0.0, 5.0, "abc"), (0.5, 0.2, "timeout")])
+def test_stream_with_deadline(delay: float, timeout: float, result: str) -> None:
+    stream = stream_with_deadline(_slow(delay), timeout, "fake")  # type: ignore[arg-type]
+    if result == "timeout":
+        with pytest.raises(GeneratorError, match="llm_timeout_s"):
+            "".join(stream)
+    else:
+        assert "".join(stream) == result
+
+
+def test_stream_errors_become_generator_errors() -> None:
+    def produce(cancel: threading.Event) -> Iterator[str]:
+        yield "a"
+        raise RuntimeError("boom")
+
+    with pytest.raises(GeneratorError, match="fake failed: RuntimeError: boom"):
+        list(stream_with_deadline(produce, 5.0, "fake"))
+
+
+def test_openai_unreachable_server_is_a_clear_error() -> None:
+    from rag.generators.openai_compat import OpenAICompatGenerator
+
+    port = _free_port()
+    generator = OpenAICompatGenerator(f"http://127.0.0.1:{port}/v1", "m", timeout_s=5)
+    with pytest.raises(GeneratorError, match="cannot reach"):
+        list(generator.stream(_messages("Kapan?"), max_tokens=5, stop=[]))
+
+
+# ---- real models (slow) ------------------------------------------------------------------------
+
+
+def _check_real(generator: Generator) -> None:
+    text = "".join(
+        generator.stream(_messages("Berapa dana awal Australia untuk AVSTC?"), max_tokens=40, stop=["\n\n"])
+    )
+    assert "2,1" in text or "2.1" in text, text
+
+
+@pytest.mark.slow
+def test_llama_cpp_answers_and_reuses_the_loaded_model() -> None:
+    settings = _real_settings()
+    generator = make_generator(settings)
+    _check_real(generator)
+    assert make_generator(settings) is generator
+
+
+@pytest.mark.slow
+def test_llama_cpp_timeout_is_a_generator_error() -> None:
+    from rag.generators.llama_cpp import LlamaCppGenerator
+    from rag.models import model_path
+
+    settings = _real_settings()
+    generator = LlamaCppGenerator(model_path(settings, settings.llm_model), timeout_s=0.05)
+    with pytest.raises(GeneratorError, match="llm_timeout_s"):
+        list(generator.stream(_messages("Kapan AVSTC dibuka?"), max_tokens=50, stop=[]))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def llama_server() -> Iterator[str]:
+    """A real `python -m llama_cpp.server` on a free local port, stopped after the test."""
+    from rag.models import model_path
+
+    model = model_path(_real_settings(), "qwen2.5-coder-1.5b")
+    port = _free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+           "--port", str(port), "--n_threads", "2", "--n_ctx", "2048", "--model_alias", "local"]  # fmt: skip
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                pytest.fail(
+                    f"llama_cpp.server exited: {server.stderr.read().decode()[-500:] if server.stderr else ''}"
+                )
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_openai_backend_against_a_real_llama_cpp_server(llama_server: str) -> None:
+    from rag.generators.openai_compat import OpenAICompatGenerator
+
+    _check_real(OpenAICompatGenerator(llama_server, "local", timeout_s=120))
+
+
+@pytest.mark.slow
+def test_transformers_backend_on_a_local_gguf() -> None:
+    pytest.importorskip("gguf", reason="pip install gguf==0.19.0")
+    from rag.generators.transformers_backend import TransformersGenerator
+    from rag.models import model_path
+
+    path = model_path(_real_settings(), "qwen2.5-coder-0.5b")
+    generator = TransformersGenerator(path, timeout_s=600)
+    text = "".join(
+        generator.stream(
+            _messages("Perusahaan mana yang menyediakan peralatan teknis?"), max_tokens=12, stop=["\n\n"]
+        )
+    )
+    assert "Nokia" in text, text

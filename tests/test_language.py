@@ -1,0 +1,78 @@
+"""Language detection, sentence splitting and number reading."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.language import abstention_text, detect_language, fold, number_mentions, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Kapan Qualcomm meluncurkan pusat AI di Vietnam?", "id"),
+        ("Siapa dia?", "id"),
+        ("Berapa dana awal Australia untuk AVSTC?", "id"),
+        ("Nguyễn Mạnh Hùng mengatakan apa tentang AI?", "id"),  # Vietnamese name, Indonesian question
+        ("When did Qualcomm open its AI centre?", "en"),
+        ("And when?", "en"),
+        ("Who is Nguyễn Mạnh Hùng?", "en"),
+        ("Qualcomm mở trung tâm AI khi nào?", "vi"),
+        ("Ai là Bộ trưởng?", "vi"),
+        ("Việt Nam muốn gì?", "vi"),
+        ("AI?", "id"),  # nothing decides: the default
+        ("", "id"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_detect_language_default_is_used_when_undecided() -> None:
+    assert detect_language("NATIF?", default="en") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Satu dua. Tiga empat!", ["Satu dua.", "Tiga empat!"]),
+        ("Resolusi No. 57 berlaku. Lalu.", ["Resolusi No. 57 berlaku.", "Lalu."]),
+        ("Dana AUD 2,1 juta. Nilai 4.000 publikasi.", ["Dana AUD 2,1 juta.", "Nilai 4.000 publikasi."]),
+        ('"Kami siap," kata dia. Judul\nBaris baru', ['"Kami siap," kata dia.', "Judul", "Baris baru"]),
+        ("  ", []),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("AUD 2,1 juta", [{2.1, 2_100_000}]),
+        ("AUD 2.1 million", [{2.1, 2_100_000}]),
+        ("2,1 triệu AUD", [{2.1, 2_100_000}]),
+        ("4.000 publikasi", [{4000, 4.0}]),
+        ("4,000 publications", [{4000, 4.0}]),
+        ("100 miliar euro", [{100, 1e11}]),
+        ("€100bn", [{100, 1e11}]),
+        ("50%", [{50}]),
+        ("periode 2021-2030", [{2021}, {2030}]),
+        ("Resolusi 57-NQ/TW", [{57}]),
+        ("G20", []),
+    ],
+)
+def test_number_mentions(text: str, values: list[set[float]]) -> None:
+    assert [set(v) for _, v in number_mentions(text)] == values
+
+
+def test_number_words_and_months_are_read_in_passages_only_when_asked() -> None:
+    assert {6.0} in [set(v) for _, v in number_mentions("10 Juni", with_words=True)]
+    assert [set(v) for _, v in number_mentions("delapan proyek")] == []
+    assert [set(v) for _, v in number_mentions("delapan proyek", with_words=True)] == [{8.0}]
+
+
+def test_fold_and_abstention_text() -> None:
+    assert fold("Nguyễn Đức") == "nguyen duc"
+    assert abstention_text("en") == "The articles do not mention this."
+    assert abstention_text("xx") == abstention_text("id")
