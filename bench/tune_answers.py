@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,35 +50,69 @@ class CachingGenerator:
         self.path.write_text(json.dumps(self.store, ensure_ascii=False, indent=0))
 
 
-def verdict(row: dict[str, object], answer: Answer) -> str:
+def verdict(row: dict[str, Any], answer: Answer) -> str:
     """correct | wrong | false-abstention | abstained-ok | answered-unanswerable"""
     if not row["answerable"]:
         return "abstained-ok" if answer.abstained else "answered-unanswerable"
     if answer.abstained:
         return "false-abstention"
-    groups = tuple(tuple(g) for g in row["must_include"])  # type: ignore[attr-defined]
+    groups = tuple(tuple(g) for g in row["must_include"])
     return "correct" if satisfies(answer.answer, groups) else "wrong"
 
 
-def summarise(results: list[tuple[dict[str, object], Answer, str]], label: str) -> str:
+Result = tuple[dict[str, Any], Answer, str]
+
+
+def summarise(results: list[Result], label: str) -> str:
     """One line of metrics over a set of results."""
     answerable = [(r, a, v) for r, a, v in results if r["answerable"]]
-    unanswerable = [(r, a, v) for r, a, v in results if not r["answerable"]]
-    cited = [(c.doc_id in r["gold_docs"]) for r, a, _ in answerable if not a.abstained for c in a.citations]  # type: ignore[operator]
+    unanswerable = [a for r, a, _ in results if not r["answerable"]]
+    cited = [c.doc_id in r["gold_docs"] for r, a, _ in answerable if not a.abstained for c in a.citations]
 
     def ratio(num: int, den: int) -> str:
         return f"{num / den:.3f}" if den else "  -  "
 
+    correct = sum(v == "correct" for *_, v in answerable)
     return (
-        f"{label:4} n={len(results):3} accuracy={ratio(sum(v == 'correct' for *_, v in answerable), len(answerable))} "
-        f"abstention_acc={ratio(sum(a.abstained for _, a, _ in unanswerable), len(unanswerable))} "
+        f"{label:4} n={len(results):3} accuracy={ratio(correct, len(answerable))} "
+        f"abstention_acc={ratio(sum(a.abstained for a in unanswerable), len(unanswerable))} "
         f"false_abst={ratio(sum(a.abstained for _, a, _ in answerable), len(answerable))} "
         f"cite_precision={ratio(sum(cited), len(cited))}"
     )
 
 
+def report(results: list[Result], seconds: float, name: str) -> None:
+    """Metrics overall and per language, then latency percentiles."""
+    print(f"\n{len(results)} questions in {seconds:.0f} s, generator {name}")
+    for lang in ("all", "id", "en", "vi"):
+        print(summarise([x for x in results if lang in ("all", x[0]["lang"])], lang))
+    for label, subset in (
+        ("all answers", results),
+        ("generated only", [x for x in results if "generation_s" in x[1].timings]),
+    ):
+        for key in ("first_token_s", "answer_s"):
+            values = [a.timings[key] for _, a, _ in subset if key in a.timings]
+            if values:
+                print(f"p50 {key} ({label}) = {statistics.median(values):.2f} s, max {max(values):.2f} s")
+
+
+def dump(results: list[Result], path: Path) -> None:
+    """One JSON line per question: verdict, answer, checks, timings, cited documents."""
+    with path.open("w", encoding="utf-8") as out:
+        for row, answer, result in results:
+            record = {
+                "id": row["id"],
+                "verdict": result,
+                "answer": answer.answer,
+                "checks": answer.checks,
+                "timings": answer.timings,
+                "cited": [c.doc_id for c in answer.citations],
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--dev", type=Path, default=ROOT / "evals" / "dev.jsonl")
     parser.add_argument("--cache", type=Path, default=None, help="JSON file of raw replies by prompt")
     parser.add_argument("--only", default="", help="comma-separated question ids")
@@ -91,34 +126,18 @@ def main() -> None:
     if args.cache:
         generator = CachingGenerator(generator, args.cache)
     rows = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if args.only:
-        rows = [r for r in rows if r["id"] in args.only.split(",")]
-    results = []
+    rows = [r for r in rows if not args.only or r["id"] in args.only.split(",")]
+    results: list[Result] = []
     started = time.perf_counter()
     for row in rows:
         answer = answer_question(row["question"], retriever=retriever, generator=generator, settings=settings)
-        result = verdict(row, answer)
-        results.append((row, answer, result))
-        if result in args.show.split(","):
-            print(f"--- {row['id']} {result}: {row['question']}\n    {answer.answer}\n    "
-                  + "\n    ".join(answer.checks[-4:]))  # fmt: skip
+        results.append((row, answer, verdict(row, answer)))
+        if results[-1][2] in args.show.split(","):
+            print(f"--- {row['id']} {results[-1][2]}: {row['question']}\n    {answer.answer}")
+            print("    " + "\n    ".join(answer.checks[-4:]))
     if args.dump:
-        with args.dump.open("w", encoding="utf-8") as out:
-            for row, answer, result in results:
-                record = {"id": row["id"], "verdict": result, "answer": answer.answer, "checks": answer.checks,
-                          "timings": answer.timings, "cited": [c.doc_id for c in answer.citations]}  # fmt: skip
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-    print(f"\n{len(rows)} questions in {time.perf_counter() - started:.0f} s, generator {generator.name}")
-    for lang in ("all", "id", "en", "vi"):
-        subset = [x for x in results if lang == "all" or x[0]["lang"] == lang]
-        print(summarise(subset, lang))
-    generated = [a.timings for _, a, _ in results if "generation_s" in a.timings]
-    for key in ("first_token_s", "answer_s"):
-        values = [t[key] for t in generated if key in t]
-        if values:
-            print(
-                f"p50 {key} (generated answers only) = {statistics.median(values):.2f} s, max {max(values):.2f} s"
-            )
+        dump(results, args.dump)
+    report(results, time.perf_counter() - started, generator.name)
 
 
 if __name__ == "__main__":

@@ -34,12 +34,15 @@ _COMMON_CAPITALISED_TEXT = (
     "May June July August September October November December Monday Tuesday Wednesday Thursday "
     "Friday Saturday Sunday According However Also Both They These This That There Its Their In On At "
     "By For With From As Of And The A An To Under Over After Before Since During Yes No Bộ Khoa Học "
-    "Công Nghệ Thứ Trưởng Việt Nam Liên Hợp Quốc Đại Sứ Hàn Quỹ Đổi Mới Trung Tâm Luật Nghị Quyết "
+    "Công Nghệ Thứ Trưởng Việt Nam Liên Hợp Quốc Đại Sứ Hàn Quỹ Đổi Mới Tâm Luật Nghị Quyết "
     "Chính Phủ Thông Tin Truyền Lào Úc Tỉnh Ủy Ban Nhân Dân Hội Đồng Chiến Lược Quốc Gia Tháng Năm "
     "Theo Các Những Ngày Tại Trí Tuệ Tạo Số Chuyển Đổi Giáo Dục Đào Tạo Y Tế Kinh Tế Đông Nam Á Châu "
     "Âu"
 )
 COMMON_CAPITALISED = frozenset(fold(w) for w in _COMMON_CAPITALISED_TEXT.split())
+# Vietnamese common nouns capitalised inside names ("Trung tâm" = centre); their first syllable alone
+# may be a name ("Trung Quốc" = China), so they are exempt only as a phrase.
+_COMMON_PHRASES_RE = re.compile(r"\b(?:Trung tâm|Trung ương)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class Support:
 
 
 def parse_answer(text: str, valid: set[int]) -> list[Claim]:
-    """Split an answer into sentences with their [n] numbers (markers opening a sentence close the one before)."""
+    """Split an answer into sentences with their [n] numbers (markers opening a sentence end the last one)."""
     claims: list[Claim] = []
     for start, end in split_sentences(text):
         sentence = text[start:end]
@@ -93,6 +96,7 @@ def _claim(text: str, numbers: tuple[int, ...], valid: set[int]) -> Claim:
 def names_in(sentence: str, *, first: bool = False) -> list[str]:
     """Capitalised words that may be names (not common words; the first word only when `first`)."""
     found = []
+    sentence = _COMMON_PHRASES_RE.sub(lambda m: m.group().lower(), sentence)
     for i, match in enumerate(_NAME_RE.finditer(sentence)):
         word = match.group()
         if i == 0 and not first and not word.isupper():
@@ -108,19 +112,27 @@ def _name_found(name: str, passage_words: set[str]) -> bool:
     key = fold(name).strip("'’-")
     if key in passage_words:
         return True
-    return any(len(w) >= 4 and SequenceMatcher(None, key, w).ratio() >= 0.8 for w in passage_words)
+    # Only long words get a close match: "trung" (in "Trung Quốc", China) must not pass for "trong".
+    return len(key) >= 6 and any(
+        len(w) >= 6 and SequenceMatcher(None, key, w).ratio() >= 0.85 for w in passage_words
+    )
 
 
-def missing_facts(claim: str, passage: str) -> tuple[str, ...]:
-    """Numbers and names stated in the claim that the passage does not contain."""
-    values = {v for _, vals in number_mentions(passage, with_words=True) for v in vals}
-    missing = [written for written, vals in number_mentions(claim) if not vals & values]
-    passage_words = {fold(w) for w in words(passage)}
-    missing += [name for name in names_in(claim) if not _name_found(name, passage_words)]
+def missing_facts(claim: str, passage: str, *, given: str = "") -> tuple[str, ...]:
+    """Numbers and names stated in the claim that neither the passage nor `given` (the question) contains.
+
+    An answer restates the question's own names and numbers: those are the gate's business (a question
+    about a name found in no passage is refused before generating), not evidence of invention.
+    """
+    known = f"{passage}\n{given}"
+    values = {v for _, vals in number_mentions(known, with_words=True) for v in vals}
+    missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
+    known_words = {fold(w) for w in words(known)}
+    missing += [name for name in names_in(claim) if not _name_found(name, known_words)]
     return tuple(missing)
 
 
-def support(claim: str, passage: Passage, *, min_score: float) -> Support:
+def support(claim: str, passage: Passage, *, min_score: float, question: str = "") -> Support:
     """Check a claim against one passage: its facts must all be there, and its terms overlap a sentence."""
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
@@ -130,7 +142,7 @@ def support(claim: str, passage: Passage, *, min_score: float) -> Support:
         score = len(terms & sentence_terms) / len(terms) if terms else 0.0
         if score > best_score:
             best_score, best_span = score, span
-    missing = missing_facts(claim, passage.text)
+    missing = missing_facts(claim, passage.text, given=question)
     return Support(passage.n, not missing and best_score >= min_score, best_score, best_span, missing)
 
 
@@ -163,7 +175,9 @@ class Checked:
     supports: tuple[Support, ...]
 
 
-def check_claims(claims: list[Claim], passages: list[Passage], lang: str) -> tuple[list[Checked], list[str]]:
+def check_claims(
+    claims: list[Claim], passages: list[Passage], lang: str, question: str = ""
+) -> tuple[list[Checked], list[str]]:
     """Keep claims supported by a cited passage, re-cite those another passage supports, drop the rest."""
     min_score = MIN_OVERLAP.get(lang, MIN_OVERLAP["en"])
     by_n = {p.n: p for p in passages}
@@ -173,13 +187,17 @@ def check_claims(claims: list[Claim], passages: list[Passage], lang: str) -> tup
         short = claim.text if len(claim.text) <= 70 else claim.text[:67] + "..."
         if claim.unknown:
             lines.append(f"removed {_marks(claim.unknown)}: no such passage ({short!r})")
-        cited = [support(claim.text, by_n[n], min_score=min_score) for n in claim.cited]
+        cited = [support(claim.text, by_n[n], min_score=min_score, question=question) for n in claim.cited]
         ok = [s for s in cited if s.ok]
         if ok:
             kept.append(Checked(claim, tuple(ok)))
             lines.append(f"pass {_marks(tuple(s.n for s in ok))}: {short!r} (overlap {ok[0].score:.2f})")
             continue
-        others = [support(claim.text, p, min_score=min_score) for p in passages if p.n not in claim.cited]
+        others = [
+            support(claim.text, p, min_score=min_score, question=question)
+            for p in passages
+            if p.n not in claim.cited
+        ]
         best = max((s for s in others if s.ok), key=lambda s: s.score, default=None)
         if best is not None:
             kept.append(Checked(Claim(claim.text, (best.n,)), (best,)))

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from rag.citations import MARKER_RE, names_in
 from rag.language import STOPWORDS, words
 
@@ -80,9 +79,14 @@ def rewrite_followup(question: str, history: History | None) -> Rewrite:
     # An earlier follow-up was itself short: carry the question before it too.
     if len(pairs) > 1 and is_followup(prev_q):
         prev_q = f"{pairs[-2][0].strip().rstrip('?')} {prev_q}"
-    answer_names = " ".join(dict.fromkeys(names_in(MARKER_RE.sub("", prev_a))))
+    answer_names = " ".join(dict.fromkeys(names_in(MARKER_RE.sub("", prev_a), first=True)))
     context = prev_q.strip().rstrip("?")
-    query = " ".join(part for part in (question.strip(), context, answer_names) if part)
+    # The search query gets only the previous question's content words: its question word ("Siapa"),
+    # capitalised mid-query, would otherwise read as a name.
+    carried = " ".join(
+        w for w in re.findall(r"[\w'’-]+", context) if w.isupper() or w.lower() not in STOPWORDS
+    )
+    query = " ".join(part for part in (question.strip(), carried, answer_names) if part)
     shown = (
         f"{question.strip()} (follow-up to: {context}?{' Answer: ' + answer_names if answer_names else ''})"
     )

@@ -199,13 +199,20 @@ def _readings(digits: str) -> set[float]:
     return values
 
 
-def number_mentions(text: str, *, with_words: bool = False) -> list[tuple[str, frozenset[float]]]:
-    """Each number written in the text with the set of values it can mean (scaled and unscaled)."""
+def number_mentions(
+    text: str, *, with_words: bool = False, strict_scale: bool = False
+) -> list[tuple[str, frozenset[float]]]:
+    """Each number written in the text with the set of values it can mean.
+
+    "2,1 juta" means 2.1 and 2,100,000 (a passage's number may be restated either way); with
+    `strict_scale` only the scaled value, so that an answer's "100 million" does not match "100 miliar".
+    """
     mentions = []
     for match in _NUMBER_RE.finditer(text):
         values = _readings(match.group(1))
         scale = _SCALES.get((match.group(2) or "").lower(), 1.0)
-        mentions.append((match.group(), frozenset(values | {round(v * scale, 6) for v in values})))
+        scaled = {round(v * scale, 6) for v in values}
+        mentions.append((match.group(), frozenset(scaled if strict_scale else values | scaled)))
     if with_words:
         mentions += [(w, frozenset({float(_NUMBER_WORDS[w])})) for w in words(text) if w in _NUMBER_WORDS]
     return mentions

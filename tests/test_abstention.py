@@ -57,9 +57,15 @@ def test_is_refusal(text: str, refusal: bool) -> None:
 
 @pytest.mark.parametrize(
     ("question", "asks"),
-    [("Berapa dana awal?", True), ("Kapan dibuka?", True), ("How many projects?", True),
-     ("Bao nhiêu người?", True), ("Siapa Duta Besar?", False), ("Who is the ambassador?", False)],
-)  # fmt: skip
+    [
+        ("Berapa dana awal?", True),
+        ("Kapan dibuka?", True),
+        ("How many projects?", True),
+        ("Bao nhiêu người?", True),
+        ("Siapa Duta Besar?", False),
+        ("Who is the ambassador?", False),
+    ],
+)
 def test_asks_for_number(question: str, asks: bool) -> None:
     assert asks_for_number(question) is asks
 
@@ -79,3 +85,16 @@ def test_decide_after_generation(
     question: str, reply: str, kept: list[str], dropped: int, abstain: bool
 ) -> None:
     assert decide_after_generation(question, reply, kept, dropped).abstain is abstain
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "abstain"),
+    [
+        ("Kapan undang-undang itu disahkan?", ["Kementerian menyusun tiga undang-undang."], True),
+        ("Kapan undang-undang itu disahkan?", ["Undang-undang diajukan pada Oktober 2025."], False),
+        ("Berapa anggaran pusat itu?", ["Pusat itu berdiri di atas empat pilar."], True),
+        ("Berapa proyek yang diumumkan?", ["Delapan proyek diumumkan."], False),
+    ],
+)
+def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: bool) -> None:
+    assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain

@@ -50,13 +50,9 @@ def test_schema_and_field_order() -> None:
         assert list(row) == FIELDS, row.get("id")
         assert row["lang"] in MIN_PER_LANG, row["id"]
         assert re.fullmatch(rf"{row['lang']}-\d{{3}}", row["id"]), row["id"]
-        assert isinstance(row["question"], str) and 5 < len(row["question"]) < 300, row[
-            "id"
-        ]
+        assert isinstance(row["question"], str) and 5 < len(row["question"]) < 300, row["id"]
         assert isinstance(row["answerable"], bool), row["id"]
-        assert isinstance(row["gold_docs"], list) and all(
-            isinstance(d, str) for d in row["gold_docs"]
-        )
+        assert isinstance(row["gold_docs"], list) and all(isinstance(d, str) for d in row["gold_docs"])
         groups = row["must_include"]
         assert isinstance(groups, list), row["id"]
         for group in groups:
@@ -99,17 +95,13 @@ def test_every_document_is_covered() -> None:
     assert min(per_doc.values()) >= 5, per_doc
 
 
-@pytest.mark.parametrize(
-    "row", [r for r in ROWS if not r["answerable"]], ids=lambda r: r["id"]
-)
+@pytest.mark.parametrize("row", [r for r in ROWS if not r["answerable"]], ids=lambda r: r["id"])
 def test_unanswerable_shape(row: dict) -> None:
     assert row["gold_docs"] == []
     assert row["must_include"] == []
 
 
-@pytest.mark.parametrize(
-    "row", [r for r in ROWS if r["answerable"]], ids=lambda r: r["id"]
-)
+@pytest.mark.parametrize("row", [r for r in ROWS if r["answerable"]], ids=lambda r: r["id"])
 def test_answerable_is_grounded(row: dict) -> None:
     gold = row["gold_docs"]
     assert gold, row["id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import subprocess
 import sys
@@ -33,7 +34,8 @@ def _messages(question: str, lang: str = "id") -> list[dict[str, str]]:
 
 
 def _real_settings() -> Settings:
-    settings = load_settings()
+    # Generous timeout: the first call evaluates the whole fixed prompt prefix on a busy 2-core machine.
+    settings = dataclasses.replace(load_settings(), llm_timeout_s=600.0)
     try:
         from rag.models import model_path
 
@@ -171,7 +173,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def llama_server() -> Iterator[str]:
+def llama_server(tmp_path: Path) -> Iterator[str]:
     """A real `python -m llama_cpp.server` on a free local port, stopped after the test."""
     from rag.models import model_path
 
@@ -179,22 +181,27 @@ def llama_server() -> Iterator[str]:
     port = _free_port()
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
            "--port", str(port), "--n_threads", "2", "--n_ctx", "2048", "--model_alias", "local"]  # fmt: skip
-    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                pytest.fail(
-                    f"llama_cpp.server exited: {server.stderr.read().decode()[-500:] if server.stderr else ''}"
-                )
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    log = tmp_path / "server.log"  # a file, not a pipe: an unread pipe fills up and blocks the server
+    with log.open("w") as sink:
+        server = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(server, port, log)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_for_port(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"llama_cpp.server exited: {log.read_text()[-500:]}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    pytest.fail(f"llama_cpp.server did not listen within 180 s: {log.read_text()[-500:]}")
 
 
 @pytest.mark.slow

@@ -55,7 +55,38 @@ def test_the_last_turn_names_the_language_and_keeps_the_question_on_one_line(lan
 
 
 def test_parse_sources_inverts_build_messages() -> None:
-    passages = select_passages("Qualcomm", [_hit(1, ANSWER), _hit(2, "Nokia menyediakan peralatan.")])
+    passages = select_passages("Qualcomm", [_hit(1, ANSWER), _hit(2, "Nokia menyediakan peralatan teknis.")])
     sources, question = parse_sources(build_messages("Kapan Qualcomm?", passages, "id"))
-    assert sources == [(1, ANSWER), (2, "Nokia menyediakan peralatan.")]
+    assert sources == [(1, ANSWER), (2, "Nokia menyediakan peralatan teknis.")]
     assert question == "Kapan Qualcomm?"
+
+
+def test_similarity_ranks_sentences_when_words_are_not_shared() -> None:
+    text = f"{FILLER} {ANSWER}"
+
+    def similarity(query: str, sentences: list[str]) -> list[float]:
+        return [0.9 if "Qualcomm" in s else 0.5 for s in sentences]
+
+    passage = select_passages("When was it opened?", [_hit(1, text)], token_budget=20, similarity=similarity)[
+        0
+    ]
+    assert passage.text == ANSWER
+
+
+def test_headings_and_captions_are_left_out() -> None:
+    text = f"Menjadikan Vietnam sebagai pusat inovasi\nIkhtisar Seminar.\n{ANSWER}"
+    passage = select_passages("Vietnam pusat inovasi Qualcomm", [_hit(1, text)])[0]
+    assert passage.text == ANSWER
+
+
+def test_number_questions_prefer_sentences_with_numbers() -> None:
+    text = (
+        "Australia mendukung Pusat Teknologi Strategis dengan banyak program kerja sama. "
+        "Australia menyediakan dana awal sebesar AUD 2,1 juta untuk Pusat Teknologi ini."
+    )
+    plain = select_passages("dana Australia Pusat Teknologi", [_hit(1, text)], token_budget=25)[0]
+    boosted = select_passages(
+        "dana Australia Pusat Teknologi", [_hit(1, text)], token_budget=25, prefer_numbers=True
+    )[0]
+    assert "2,1 juta" in boosted.text
+    assert len(plain.spans) == len(boosted.spans) == 1

@@ -23,7 +23,7 @@ class LlamaCppGenerator:
             from llama_cpp import Llama
         except ImportError:
             raise ImportError(
-                "llama-cpp-python is missing: pip install --no-cache-dir llama-cpp-python==0.3.16 "
+                "llama-cpp-python is missing: pip install --no-cache-dir llama-cpp-python==0.3.36 "
                 "(it compiles for this CPU in ~5 minutes), or set RAG_GENERATOR=extractive"
             ) from None
         try:
