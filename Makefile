@@ -39,6 +39,8 @@ $(STAMP): pyproject.toml
 
 models: $(STAMP)
 	$(BIN)/rag models fetch
+	# the small GGUF: the transformers backend's offline test loads it
+	$(BIN)/rag models fetch qwen2.5-coder-0.5b
 
 index: models
 	$(BIN)/rag index

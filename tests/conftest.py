@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -14,6 +15,9 @@ from rag.offline import set_offline_env
 from rag.settings import Settings
 
 set_offline_env()
+# Real-model tests share 2 cores with whatever else runs; a loaded machine must not turn a slow answer
+# into a failure (the timeout itself is tested with a fake generator).
+os.environ.setdefault("RAG_LLM_TIMEOUT_S", "300")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -208,7 +208,7 @@ def _wait_for_port(server: subprocess.Popen[bytes], port: int, log: Path) -> Non
 def test_openai_backend_against_a_real_llama_cpp_server(llama_server: str) -> None:
     from rag.generators.openai_compat import OpenAICompatGenerator
 
-    _check_real(OpenAICompatGenerator(llama_server, "local", timeout_s=120))
+    _check_real(OpenAICompatGenerator(llama_server, "local", timeout_s=600))
 
 
 @pytest.mark.slow
