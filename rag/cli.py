@@ -193,12 +193,11 @@ def _load_history(path: Path | None) -> list[tuple[str, str]]:
 
 
 def _answer_json(answer: Any) -> dict[str, Any]:
-    """The --json form of an Answer."""
+    """The --json form of an Answer: the eval record, with full citations and the passages."""
+    from rag.answer_eval import answer_record
+
     return {
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "lang": answer.lang,
-        "query": answer.query,
+        **answer_record(answer),
         "citations": [dataclasses.asdict(c) for c in answer.citations],
         "passages": [
             {
@@ -213,9 +212,6 @@ def _answer_json(answer: Any) -> dict[str, Any]:
             }
             for rank, h in enumerate(answer.hits, start=1)
         ],
-        "checks": list(answer.checks),
-        "timings": answer.timings,
-        "models": answer.models,
     }
 
 

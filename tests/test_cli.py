@@ -133,3 +133,16 @@ def test_installed_command_exits_2_without_traceback(env: dict[str, str]) -> Non
     proc = subprocess.run([str(rag), "search", ""], capture_output=True, text=True, env={**os.environ, **env})
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: the question is empty: ask something about the articles"
+
+
+def test_ask_json_has_the_documented_fields(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_GENERATOR", "extractive")
+    assert run("index")[0] == 0
+    code, out, _ = run("ask", "Siapa yang menyediakan peralatan teknis untuk pusat itu?", "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert {"answer", "abstained", "lang", "citations", "passages", "timings", "models"} <= set(result)
+    if not result["abstained"]:
+        cite = result["citations"][0]
+        assert {"n", "doc_id", "chunk_id", "source_url", "quote", "start", "end"} <= set(cite)
+        assert cite["doc_id"] in {p["doc_id"] for p in result["passages"]}
