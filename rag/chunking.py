@@ -10,7 +10,36 @@ from rag.types import Chunk, Document
 
 # Abbreviations after which a period does not end a sentence (Indonesian and English news usage).
 ABBREVIATIONS = frozenset(
-    "no nr dr ir prof drs hj h st bpk sdr yth tn ny jl dll dsb dkk tsb mr mrs ms jr sr vs etc e.g i.e".split()
+    [
+        "no",
+        "nr",
+        "dr",
+        "ir",
+        "prof",
+        "drs",
+        "hj",
+        "h",
+        "st",
+        "bpk",
+        "sdr",
+        "yth",
+        "tn",
+        "ny",
+        "jl",
+        "dll",
+        "dsb",
+        "dkk",
+        "tsb",
+        "mr",
+        "mrs",
+        "ms",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "e.g",
+        "i.e",
+    ]
 )
 # A sentence ends at . ! ? or an ellipsis (optionally followed by closing quotes or brackets) when white
 # space and an upper-case letter, a digit or an opening quote follow.

@@ -33,7 +33,6 @@ GOLD_QUESTION = "Berapa dana awal yang disediakan Australia untuk AVSTC?"
 GOLD_DOC = "002_b3112e32e3631ae7"
 
 
-
 def load_app_module() -> Any:
     """app.py from the project folder (it is a script, not part of the rag package)."""
     spec = importlib.util.spec_from_file_location("rag_app", ROOT / "app.py")
