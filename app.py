@@ -20,6 +20,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from rag.offline import set_offline_env
+
+# Before gradio and transformers are imported: no analytics calls and no hub look-ups, ever.
+set_offline_env()
+
 import gradio as gr
 
 from rag.errors import InputError, RagError
