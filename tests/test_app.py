@@ -19,6 +19,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
+from rag import ui_ask
 from rag.corpus import load_corpus
 from rag.errors import GeneratorError, InputError
 from rag.feedback import FeedbackStore
@@ -28,6 +29,7 @@ from rag.pipeline import Pipeline
 from rag.retrieval import Retriever
 from rag.settings import ROOT, Settings
 from rag.types import Answer, Citation
+from rag.ui_articles import article_upload
 
 GOLD_QUESTION = "Berapa dana awal yang disediakan Australia untuk AVSTC?"
 GOLD_DOC = "002_b3112e32e3631ae7"
@@ -169,7 +171,7 @@ def chat(
 ) -> list[tuple[Any, ...]]:
     """Every update the chat handler streams for one question."""
     service = app.ChatService(pipeline, FeedbackStore(pipeline.settings.index_dir.parent / "fb.sqlite3"))
-    respond = app._responder(service)
+    respond = ui_ask.responder(service)
     return list(respond(question, [], turns or [], "Bahasa Indonesia"))
 
 
@@ -243,7 +245,7 @@ def test_an_empty_message_asks_nothing(pipeline: Pipeline, monkeypatch: pytest.M
     ],
 )
 def test_pasted_article(title: str, source: str, body: str, filename: str, text: str) -> None:
-    assert app._article_upload(title, source, body, None, "id", 1000) == (filename, text.encode())
+    assert article_upload(title, source, body, None, "id", 1000) == (filename, text.encode())
 
 
 @pytest.mark.parametrize(
@@ -263,14 +265,14 @@ def test_bad_article_input_is_refused(
         path = tmp_path / file
         path.write_bytes(b"x" * 2000)
     with pytest.raises(InputError, match=message):
-        app._article_upload(title, "", body, str(path) if path else None, "id", 1000)
+        article_upload(title, "", body, str(path) if path else None, "id", 1000)
 
 
 def test_an_undecodable_upload_leaves_the_corpus_as_it_was(pipeline: Pipeline, tmp_path: Path) -> None:
     before = sorted(p.name for p in pipeline.settings.corpus_dir.iterdir())
     path = tmp_path / "latin.txt"
     path.write_bytes("Berita tentang café di Hanoi".encode("latin-1") * 5)
-    filename, data = app._article_upload("", "", "", str(path), "id", 10_000)
+    filename, data = article_upload("", "", "", str(path), "id", 10_000)
     with pytest.raises(InputError, match="UTF-8"):
         pipeline.add_article(filename, data)
     assert sorted(p.name for p in pipeline.settings.corpus_dir.iterdir()) == before
