@@ -69,7 +69,7 @@ def app_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         GRADIO_ANALYTICS_ENABLED="False",
         **extra,
     )
-    for key in ("RAG_MODEL_DIR", "RAG_CACHE_DIR"):
+    for key in ("RAG_MODEL_DIR", "RAG_CACHE_DIR", "RAG_LLM_TIMEOUT_S"):  # conftest: a generous timeout
         if key in os.environ:
             env[key] = os.environ[key]
     subprocess.run(
