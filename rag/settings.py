@@ -45,7 +45,7 @@ class Settings:
     llm_timeout_s: float = 60.0
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "local"
-    openai_api_key: str = ""
+    openai_api_key: str = dataclasses.field(default="", repr=False)  # a secret: never in a log line
     host: str = "127.0.0.1"
     port: int = 7860
     max_upload_bytes: int = 2_000_000

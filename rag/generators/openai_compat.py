@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from rag.errors import GeneratorError
 from rag.generators.base import Messages, stream_with_deadline
@@ -21,7 +22,7 @@ class OpenAICompatGenerator:
         self.model = model
         self.api_key = api_key
         self.timeout_s = timeout_s
-        self.name = f"openai:{model}@{base_url}"
+        self.name = f"openai:{model}@{_without_credentials(base_url)}"  # logged and shown in the page
 
     def stream(
         self, messages: Messages, *, max_tokens: int = 100, stop: list[str] | None = None
@@ -56,6 +57,13 @@ class OpenAICompatGenerator:
                 f"cannot reach {self.url} ({type(exc).__name__}: {exc}): start the server "
                 "(e.g. python -m llama_cpp.server --model MODEL.gguf) or set RAG_OPENAI_BASE_URL"
             ) from None
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without a user:password@ part."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def _sse_piece(line: str) -> str | None:
