@@ -83,8 +83,13 @@ class SentenceTransformerEmbedder:
         self._passage_prompt = next((p for p in ("passage", "document", "corpus") if p in prompts), None)
 
     def _encode(self, texts: list[str], prompt_name: str | None) -> np.ndarray:
+        # No progress bar: at the app's INFO level sentence-transformers would draw one per question.
         vectors = self._model.encode(
-            list(texts), prompt_name=prompt_name, batch_size=self.batch_size, normalize_embeddings=True
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
         )
         return _as_matrix(vectors, self.dim)
 
