@@ -9,11 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import FakeEmbedder
 
 from rag.corpus import load_corpus
 from rag.indexing import build_index, load_index
 from rag.settings import Settings
-from tests.conftest import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 

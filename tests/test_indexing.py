@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FakeEmbedder
 
 from rag import store
 from rag.corpus import load_corpus
 from rag.errors import IndexStateError
 from rag.indexing import build_index, load_index
 from rag.settings import Settings
-from tests.conftest import FakeEmbedder
 
 
 def _build(settings: Settings, embedder: FakeEmbedder, **kwargs: object):  # type: ignore[no-untyped-def]
