@@ -128,8 +128,25 @@ def bench_answers(settings: Settings, questions: list[str]) -> dict[str, Any]:
         "answer_s": _p([t["answer_s"] for t in generated]),
         "answer_s_all": _p([t["answer_s"] for t in timings]),
         "retrieval_ms": _p([t["retrieval_ms"] for t in timings], 2),
+        "profile": profile(generated),
         "peak_rss_mb": tail["peak_rss_mb"],
     }
+
+
+def profile(timings: list[dict[str, float]]) -> dict[str, float | None]:
+    """Median seconds of each stage of a generated answer: where the time of an answer goes."""
+    stages = {
+        "retrieval": [t["retrieval_ms"] / 1000 for t in timings],
+        "prompt": [t.get("prompt_ms", 0.0) / 1000 for t in timings],
+        # first token minus what came before it: the prompt's prefill (plus the first token's decode)
+        "prefill": [
+            t["first_token_s"] - (t["retrieval_ms"] + t.get("prompt_ms", 0.0)) / 1000 for t in timings
+        ],
+        "decode": [t["answer_s"] - t["first_token_s"] for t in timings],
+        "checks": [t.get("total_s", t["answer_s"]) - t["answer_s"] for t in timings],
+    }
+    medians = {name: percentile(values, 50) for name, values in stages.items()}
+    return {name: None if value is None else round(value, 3) for name, value in medians.items()}
 
 
 def real_vectors(settings: Settings, questions: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:

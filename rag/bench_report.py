@@ -35,6 +35,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"| full answer incl. abstentions ({ans['questions']} questions) | "
             f"p50 {ans['answer_s_all']['p50']} s, p95 {ans['answer_s_all']['p95']} s |",
             f"| peak memory of the serving process | {ans['peak_rss_mb']} MB |",
+            *[
+                f"| answer stage: {stage} (p50) | {seconds:.3f} s |"
+                for stage, seconds in ans.get("profile", {}).items()
+                if seconds is not None
+            ],
             f"| cold start (process start to first answer) | {ans['cold_start_s']} s |",
         ]
     if scale := results.get("scale"):

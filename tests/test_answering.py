@@ -17,6 +17,7 @@ DOC = (
     "mendirikan Pusat ini. Perusahaan telekomunikasi global Nokia menyediakan peralatan teknis."
 )
 START = 7  # the chunk starts after "Judul. "
+ABSTAIN_ID = "Artikel-artikel ini tidak menyebutkan hal tersebut."
 
 
 class FakeRetriever:
@@ -161,6 +162,7 @@ def test_empty_question_is_an_input_error(question: str) -> None:
     [
         ("Kapan\x00 AVSTC\tdibuka?", 100, "Kapan AVSTC dibuka?", False),
         ("a" * 50, 10, "a" * 10, True),
+        ("Kapan AVSTC \udce9 dibuka?", 100, "Kapan AVSTC dibuka?", False),
     ],
 )
 def test_clean_question(raw: str, limit: int, clean: str, cut: bool) -> None:
@@ -260,3 +262,73 @@ def test_warm_up_sends_the_fixed_prefix_once() -> None:
     generator = ScriptedGenerator("x")
     warm_up(generator)
     assert generator.calls[0][0]["content"] == SYSTEM_PROMPT
+
+
+class SequenceGenerator(ScriptedGenerator):
+    """Gives its replies in order, one per call (the last one again when they run out)."""
+
+    def __init__(self, *replies: str) -> None:
+        super().__init__(replies[0])
+        self.replies = list(replies)
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, stop: list[str]) -> Iterator[str]:
+        self.reply = self.replies[min(len(self.calls), len(self.replies) - 1)]
+        yield from super().stream(messages, max_tokens=max_tokens, stop=stop)
+
+
+OTHER = (
+    "Australia juga menyediakan dana beasiswa bagi mahasiswa Vietnam di bidang kecerdasan buatan. "
+    "Para peserta membahas pelatihan sumber daya manusia dan infrastruktur data nasional yang terbuka."
+)
+
+
+def _three_hits() -> FakeRetriever:
+    retriever = FakeRetriever()
+    first = retriever.hits[0]
+    for i in (1, 2):
+        chunk = Chunk(f"other{i}#0", f"other{i}", 0, OTHER, 0, len(OTHER), "Lain", "http://example/other")
+        retriever.hits.append(Hit(chunk, 0.02, i + 1, dense_score=0.85, lexical_score=1.0))
+    assert first is retriever.hits[0]
+    return retriever
+
+
+@pytest.mark.parametrize(
+    ("replies", "calls", "abstained", "answer_text"),
+    [
+        # the first reply echoes the question; the second look, with fewer sentences, answers it
+        (
+            ("Berapa dana awal Australia untuk AVSTC [1]?", "Dana awal Australia adalah AUD 2,1 juta [1]."),
+            2,
+            False,
+            "Dana awal Australia adalah AUD 2,1 juta [1].",
+        ),
+        # a refusal is taken as it is: no second look
+        (("Artikel-artikel ini tidak menyebutkan hal tersebut.",), 1, True, ABSTAIN_ID),
+        # an invented figure twice: the second reply is checked like the first and the answer abstains
+        (("Dana awal Australia adalah AUD 9 juta [1].",), 2, True, ABSTAIN_ID),
+        # a good first reply needs no second look
+        (
+            ("Dana awal Australia adalah AUD 2,1 juta [1].",),
+            1,
+            False,
+            "Dana awal Australia adalah AUD 2,1 juta [1].",
+        ),
+    ],
+)
+def test_second_look_after_failed_checks(
+    replies: tuple[str, ...], calls: int, abstained: bool, answer_text: str
+) -> None:
+    generator = SequenceGenerator(*replies)
+    answer = answer_question(
+        "Berapa dana awal Australia untuk AVSTC?",
+        retriever=_three_hits(),
+        generator=generator,
+        settings=Settings(),
+    )  # type: ignore[arg-type]
+    assert len(generator.calls) == calls, answer.checks
+    assert answer.abstained is abstained and answer.answer == answer_text
+    if calls == 2:
+        assert any("second look" in line for line in answer.checks)
+        assert generator.calls[1][-1]["content"].count("\n[") < generator.calls[0][-1]["content"].count("\n[")
+    if not abstained:
+        assert answer.citations[0].quote.startswith("Departemen Luar Negeri")

@@ -66,5 +66,8 @@ def test_bench_command_smoke(tmp_path: Path, small_corpus: Path, monkeypatch: py
     assert results["machine"]["cores"] >= 1
     assert set(results["retrieval_ms"]) == {"hybrid", "dense", "lexical"}
     assert results["answers"]["questions"] == 3 and results["answers"]["peak_rss_mb"] > 50
+    profile = results["answers"]["profile"]
+    assert set(profile) == {"retrieval", "prompt", "prefill", "decode", "checks"}
+    assert all(seconds is None or seconds >= 0 for seconds in profile.values()), profile
     assert set(results["scale"]) == {"500", "1000"}
     assert "FAISS hnsw" in markdown(results) and (tmp_path / "b" / "latency.svg").is_file()
