@@ -19,6 +19,7 @@ HNSW_M = 32  # graph degree: recall@10 >= 0.95 at 1M passages with efSearch belo
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
 IVF_NPROBE = 16
+IVF_TRAIN_PER_LIST = 64
 
 
 def resolve_index_type(requested: str, n_passages: int) -> str:
@@ -47,7 +48,11 @@ def build_faiss(vectors: np.ndarray, index_type: str) -> object:
         nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-        index.train(vectors)
+        # k-means on at most IVF_TRAIN_PER_LIST points a list: as good a partition, several times faster
+        # at 1M passages than training on all of them.
+        limit = IVF_TRAIN_PER_LIST * nlist
+        sample = vectors if n <= limit else vectors[np.random.default_rng(0).choice(n, limit, replace=False)]
+        index.train(sample)
     else:
         raise InputError(f"unknown index type '{index_type}'")
     if n:

@@ -72,8 +72,24 @@ def _stats(times: list[float]) -> dict[str, float]:
     }
 
 
+# Search-time knobs tried for each approximate index (FAISS does not store them with the index): the
+# table shows how recall and latency trade off, and dense.py takes its defaults from it.
+KNOBS = {"hnsw": ("efSearch", (96, 256, 512, 1024)), "ivf": ("nprobe", (16, 32, 64, 128, 256))}
+
+
+def _set_knob(index: Any, kind: str, value: int) -> None:
+    if kind == "hnsw":
+        index.hnsw.efSearch = value
+    elif kind == "ivf":
+        index.nprobe = value
+
+
 def measure_faiss(vectors: np.ndarray, queries: np.ndarray, kinds: list[str], k: int = 10) -> dict[str, Any]:
-    """Build time, memory, latency and recall@k (against exact search) of each index type."""
+    """Build time, memory, latency and recall@k (against exact search) of each index type.
+
+    Rows are keyed by index type (at dense.py's default knob) and "type knob=value" for the other
+    knob values of KNOBS.
+    """
     results: dict[str, Any] = {}
     exact: list[set[int]] = []
     for kind in ["flat", *[x for x in kinds if x != "flat"]]:
@@ -82,13 +98,19 @@ def measure_faiss(vectors: np.ndarray, queries: np.ndarray, kinds: list[str], k:
         dense.tune_for_search(index)
         build_s = time.perf_counter() - started
         memory = _faiss_mb(index)
-        times, found = _latencies(lambda q, index=index: dense.search_faiss(index, q, k), queries)
-        rows = [{r for r, _ in hits} for hits in found]
-        if kind == "flat":
-            exact = rows
-        recall = float(np.mean([len(a & b) / k for a, b in zip(rows, exact, strict=True)]))
-        results[kind] = {"build_s": round(build_s, 2), "memory_mb": round(memory, 1), **_stats(times)}
-        results[kind]["recall@10"] = round(recall, 4)
+        name, values = KNOBS.get(kind, ("", ()))
+        default = getattr(getattr(index, "hnsw", index), name, None) if name else None
+        for value in dict.fromkeys([default, *values]):
+            if value is not None:
+                _set_knob(index, kind, int(value))
+            times, found = _latencies(lambda q, index=index: dense.search_faiss(index, q, k), queries)
+            rows = [{r for r, _ in hits} for hits in found]
+            if kind == "flat":
+                exact = rows
+            recall = float(np.mean([len(a & b) / k for a, b in zip(rows, exact, strict=True)]))
+            key = kind if value == default else f"{kind} {name}={value}"
+            results[key] = {"build_s": round(build_s, 2), "memory_mb": round(memory, 1), **_stats(times)}
+            results[key]["recall@10"] = round(recall, 4)
         del index
     return results
 

@@ -33,13 +33,17 @@ def test_scale_table_and_plot() -> None:
     real = np.random.default_rng(2).standard_normal((30, 32)).astype(np.float32)
     real /= np.linalg.norm(real, axis=1, keepdims=True)
     table = measure_scale(
-        real, real[:4], ["Vietnam membangun pusat data AI."], ["pusat data"], [400, 1200], ["hnsw"]
+        real, real[:4], ["Vietnam membangun pusat data AI."], ["pusat data"], [400, 1200], ["hnsw", "ivf"]
     )
     for row in table.values():
         assert row["faiss"]["flat"]["recall@10"] == 1.0
         assert 0.5 <= row["faiss"]["hnsw"]["recall@10"] <= 1.0
         assert row["bm25"]["p50_ms"] > 0
-    assert latency_svg(table).count("<polyline") == 3
+        # every knob value is a row; more lists probed never finds fewer true neighbours
+        probes = [row["faiss"][k]["recall@10"] for k in ("ivf nprobe=32", "ivf nprobe=64", "ivf nprobe=256")]
+        assert probes == sorted(probes) and "hnsw efSearch=1024" in row["faiss"]
+    # one line per index type at its default knob, plus BM25
+    assert latency_svg(table).count("<polyline") == 4
 
 
 @pytest.mark.parametrize(
