@@ -282,6 +282,17 @@ OTHER = (
 )
 
 
+def test_second_look_is_off_by_default() -> None:
+    generator = SequenceGenerator("Berapa dana awal Australia untuk AVSTC [1]?")
+    answer = answer_question(
+        "Berapa dana awal Australia untuk AVSTC?",
+        retriever=_three_hits(),
+        generator=generator,
+        settings=Settings(),
+    )  # type: ignore[arg-type]
+    assert answer.abstained and len(generator.calls) == 1
+
+
 def _three_hits() -> FakeRetriever:
     retriever = FakeRetriever()
     first = retriever.hits[0]
@@ -316,8 +327,9 @@ def _three_hits() -> FakeRetriever:
     ],
 )
 def test_second_look_after_failed_checks(
-    replies: tuple[str, ...], calls: int, abstained: bool, answer_text: str
+    replies: tuple[str, ...], calls: int, abstained: bool, answer_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("rag.answering.SECOND_LOOK", True)
     generator = SequenceGenerator(*replies)
     answer = answer_question(
         "Berapa dana awal Australia untuk AVSTC?",
