@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from rag import dense
 from rag.bench_report import latency_svg, markdown
 from rag.cli import main
 from rag.dense import resolve_index_type
-from rag.scale import measure_scale, synthetic_passages, synthetic_vectors
+from rag.scale import KNOBS, measure_scale, synthetic_passages, synthetic_vectors
 
 
 def test_synthetic_vectors_keep_unit_length_and_neighbourhoods() -> None:
@@ -40,7 +41,8 @@ def test_scale_table_and_plot() -> None:
         assert 0.5 <= row["faiss"]["hnsw"]["recall@10"] <= 1.0
         assert row["bm25"]["p50_ms"] > 0
         # every knob value is a row; more lists probed never finds fewer true neighbours
-        probes = [row["faiss"][k]["recall@10"] for k in ("ivf nprobe=32", "ivf nprobe=64", "ivf nprobe=256")]
+        keys = [f"ivf nprobe={v}" if v != dense.IVF_NPROBE else "ivf" for v in sorted(KNOBS["ivf"][1])]
+        probes = [row["faiss"][k]["recall@10"] for k in keys]
         assert probes == sorted(probes) and "hnsw efSearch=1024" in row["faiss"]
     # one line per index type at its default knob, plus BM25
     assert latency_svg(table).count("<polyline") == 4
@@ -48,7 +50,7 @@ def test_scale_table_and_plot() -> None:
 
 @pytest.mark.parametrize(
     ("requested", "n", "kind"),
-    [("auto", 62, "flat"), ("auto", 100_000, "flat"), ("auto", 100_001, "hnsw"), ("ivf", 5, "ivf")],
+    [("auto", 62, "flat"), ("auto", 50_000, "flat"), ("auto", 50_001, "ivf"), ("hnsw", 5, "hnsw")],
 )
 def test_index_type_policy(requested: str, n: int, kind: str) -> None:
     assert resolve_index_type(requested, n) == kind
