@@ -75,6 +75,20 @@ class Pipeline:
                     self._generator = ExtractiveGenerator()
             return self._generator
 
+    def warm_up(self) -> None:
+        """Load the index and the model, and let a prefix-caching model evaluate the prompt's fixed part.
+
+        llama.cpp then reuses that KV cache for every question, so the first question is as fast as the
+        rest (~0.5 s instead of ~7 s for the 965-token prefix on 2 cores).
+        """
+        from rag.answering import warm_up
+
+        self.retriever  # noqa: B018 - loading is the point
+        generator = self.generator
+        if getattr(generator, "caches_prefix", False):
+            with self._lock:
+                warm_up(generator)
+
     def ask(
         self, question: str, history: History | None = None, on_token: Callable[[str], None] | None = None
     ) -> Answer:

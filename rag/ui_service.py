@@ -57,7 +57,7 @@ class ChatService:
     def _warm(self) -> None:
         started = time.perf_counter()
         try:
-            self.pipeline.retriever  # noqa: B018 - loading is the point
+            self.pipeline.warm_up()
             self.refresh_titles()
             self.generator_name = self.pipeline.generator.name
             log.info("models ready in %.1f s (%s)", time.perf_counter() - started, self.generator_name)

@@ -69,3 +69,28 @@ def test_bad_articles_are_refused_and_nothing_changes(
         pipeline.add_article(name, data)
     assert sorted(p.name for p in settings.corpus_dir.iterdir()) == before
     assert len(pipeline.documents()) == 3
+
+
+class _Recorder:
+    def __init__(self, caches_prefix: bool) -> None:
+        self.name, self.caches_prefix, self.calls = "recorder", caches_prefix, 0
+
+    def stream(self, messages, *, max_tokens, stop):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        assert messages[0]["role"] == "system" and max_tokens == 1
+        yield "x"
+
+
+@pytest.mark.parametrize(("caches_prefix", "calls"), [(True, 1), (False, 0)])
+def test_warm_up_evaluates_the_fixed_prefix_only_for_a_caching_model(
+    settings: Settings,
+    fake_embedder,
+    caches_prefix: bool,
+    calls: int,  # type: ignore[no-untyped-def]
+) -> None:
+    build_index(load_corpus(settings.corpus_dir), settings, fake_embedder)
+    generator = _Recorder(caches_prefix)
+    retriever = Retriever(load_index(settings.index_dir, fake_embedder.model_id), fake_embedder)
+    pipeline = Pipeline(settings, generator=generator, retriever=retriever)
+    pipeline.warm_up()
+    assert generator.calls == calls

@@ -14,6 +14,8 @@ from rag.generators.base import Messages, stream_with_deadline
 class LlamaCppGenerator:
     """One loaded GGUF model; calls are serialised, so one object can serve a whole app."""
 
+    caches_prefix = True  # keeps the KV cache of the longest common prompt prefix between calls
+
     def __init__(
         self, model_path: Path, *, threads: int = 2, n_ctx: int = 4096, timeout_s: float = 60.0
     ) -> None:
