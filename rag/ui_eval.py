@@ -71,7 +71,7 @@ def eval_tab(service: ChatService, ui: dict[str, Any]) -> None:
             return render_notice(str(exc), ok=False), hidden, hidden
         done = render_notice(label(lang, "eval_done").format(n=n, s=time.perf_counter() - started), ok=True)
         return (
-            done + render_eval_summary(summary),
+            done + render_eval_summary(summary, lang),
             gr.DownloadButton(value=str(out / "report.html"), visible=True),
             gr.DownloadButton(value=str(out / "questions.jsonl"), visible=True),
         )

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from rag.types import Answer, Hit
-from rag.ui import domain, label, safe_url
+from rag.ui import DEFAULT_UI_LANG, domain, label, safe_url
 
 TRACE_TEXT = {
     "id": {"query": "Kueri yang dicari", "question": "Pertanyaan", "lang": "Bahasa jawaban",
@@ -173,21 +173,21 @@ def render_bars(values: Mapping[str, float | None], top: float = 1.0) -> str:
     return f'<div class="rag-bars">{"".join(rows)}</div>'
 
 
-def render_eval_summary(summary: Mapping[str, Any]) -> str:
-    """Retrieval by mode, and (for full runs) answers by language and latency."""
-    parts = [
-        f"<p><b>{summary.get('n', 0)}</b> questions, <b>{summary.get('n_answerable', 0)}</b> answerable.</p>"
-    ]
+def render_eval_summary(summary: Mapping[str, Any], lang: str = DEFAULT_UI_LANG) -> str:
+    """Retrieval by mode, answers by language, latency; headings in `lang`, metrics named as in the report."""
+    counts = label(lang, "eval_counts").format(n=summary.get("n", 0), a=summary.get("n_answerable", 0))
+    parts = [f"<p>{counts}</p>"]
     if "answers" in summary:
         langs = {"all": summary["answers"], **summary.get("by_lang", {})}
-        parts += ["<h4>Answers</h4>", render_table(langs, "language")]
+        parts += [f"<h4>{label(lang, 'eval_answers')}</h4>", render_table(langs, "language")]
         parts.append(render_bars({f"accuracy ({k})": v.get("accuracy") for k, v in langs.items()}))
-        parts += ["<h4>Latency (s)</h4>", render_table({"all": summary.get("latency", {})}, "")]
+        latency = render_table({"all": summary.get("latency", {})}, "")
+        parts += [f"<h4>{label(lang, 'eval_latency')}</h4>", latency]
         if summary.get("generator"):
             parts.append(f"<p>generator: <code>{escape(str(summary['generator']))}</code></p>")
     by_mode = summary.get("retrieval_by_mode") or {str(summary.get("mode", "")): summary.get("retrieval", {})}
     parts += [
-        f"<h4>Retrieval (main mode: {escape(str(summary.get('mode', '')))})</h4>",
+        f"<h4>{label(lang, 'eval_retrieval').format(mode=escape(str(summary.get('mode', ''))))}</h4>",
         render_table(by_mode, "mode"),
     ]
     parts.append(render_bars(summary.get("retrieval", {})))

@@ -261,8 +261,11 @@ def test_eval_summary_tables() -> None:
         "retrieval": retrieval,
         "retrieval_by_mode": {"hybrid": retrieval, "dense": {"doc_recall@1": 0.8, "mrr": 0.9}},
     }
-    html = render_eval_summary(summary)
+    html = render_eval_summary(summary, "en")
     assert "doc_recall@1" in html and "0.950" in html and "dense" in html and "Answers" not in html
+    indonesian = render_eval_summary(summary, "id")
+    assert "pertanyaan" in indonesian and "Pencarian (mode utama: hybrid)" in indonesian
+    assert "questions" not in indonesian
     full = {
         **summary,
         "answers": {"accuracy": 0.5, "errors": 0},
