@@ -132,9 +132,8 @@ def _answer_from_hits(
         )  # fmt: skip
         if second and [p.text for p in second] != [p.text for p in passages]:
             checks.append("second look: the checks failed, asking again with the best sentences only")
-            messages = build_messages(question, second, lang)
+            passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
-            passages = second
             kept, decision = _check(reply, passages, question, base.question, lang, checks)
     timings["total_s"] = time.perf_counter() - started
     if decision.abstain:
@@ -155,15 +154,6 @@ def _check(
     reply: str, passages: list[Passage], question: str, query: str, lang: str, checks: list[str]
 ) -> tuple[list[Checked], Decision]:
     """Check every sentence of the reply, then decide whether what is left answers the question."""
-    kept, decision, lines = _verify(reply, passages, question, query, lang, MIN_QUESTION_COVERAGE)
-    checks += lines + list(decision.reasons)
-    return kept, decision
-
-
-def _verify(
-    reply: str, passages: list[Passage], question: str, query: str, lang: str, min_coverage: float
-) -> tuple[list[Checked], Decision, list[str]]:
-    """Run the citation checks on a reply and decide whether what survives answers the question."""
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
     kept, lines = check_claims(answers, passages, lang, question)
@@ -172,9 +162,10 @@ def _verify(
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     # Only for Indonesian questions: a question in another language shares few words with the passages.
-    if not decision.abstain and lang == "id" and coverage < min_coverage:
-        decision = Decision(True, (f"checks: coverage {coverage:.2f} < {min_coverage}",))
-    return kept, decision, lines
+    if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
+        decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
+    checks += lines + list(decision.reasons)
+    return kept, decision
 
 
 def warm_up(generator: Generator) -> None:

@@ -63,14 +63,17 @@ def build_faiss(vectors: np.ndarray, index_type: str) -> object:
     return index
 
 
-def tune_for_search(index: object) -> None:
-    """Set the search-time knobs that FAISS does not store with an approximate index."""
+def tune_for_search(index: object, knob: int | None = None) -> None:
+    """Set the search-time knob that FAISS does not store with an approximate index.
+
+    `knob` is efSearch for HNSW or nprobe for IVF (the defaults above when None); exact indexes have none.
+    """
     import faiss
 
     if isinstance(index, faiss.IndexHNSWFlat):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.hnsw.efSearch = knob or HNSW_EF_SEARCH
     elif isinstance(index, faiss.IndexIVF):
-        index.nprobe = IVF_NPROBE
+        index.nprobe = knob or IVF_NPROBE
 
 
 def write_faiss(index: Any, path: Path) -> None:

@@ -25,9 +25,6 @@ from rag.types import Answer, Document
 log = logging.getLogger(__name__)
 
 SAFE_ID_RE = re.compile(r"[^A-Za-z0-9_.-]+")
-# Lone surrogates: bytes that were not UTF-8 (a shell argument, a pasted binary file) decoded with
-# surrogateescape. No tokenizer can encode them, so they become spaces before anything else sees them.
-SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def safe_doc_id(filename: str) -> str:
@@ -98,7 +95,7 @@ class Pipeline:
         retriever, generator = self.retriever, self.generator
         with self._lock:
             return answer_question(
-                SURROGATE_RE.sub(" ", question),
+                question,
                 retriever=retriever,
                 generator=generator,
                 settings=self.settings,

@@ -75,13 +75,7 @@ def _stats(times: list[float]) -> dict[str, float]:
 # Search-time knobs tried for each approximate index (FAISS does not store them with the index): the
 # table shows how recall and latency trade off, and dense.py takes its defaults from it.
 KNOBS = {"hnsw": ("efSearch", (96, 256, 512, 1024)), "ivf": ("nprobe", (16, 32, 64, 128, 256))}
-
-
-def _set_knob(index: Any, kind: str, value: int) -> None:
-    if kind == "hnsw":
-        index.hnsw.efSearch = value
-    elif kind == "ivf":
-        index.nprobe = value
+DEFAULT_KNOB = {"hnsw": dense.HNSW_EF_SEARCH, "ivf": dense.IVF_NPROBE}
 
 
 def measure_faiss(vectors: np.ndarray, queries: np.ndarray, kinds: list[str], k: int = 10) -> dict[str, Any]:
@@ -95,14 +89,12 @@ def measure_faiss(vectors: np.ndarray, queries: np.ndarray, kinds: list[str], k:
     for kind in ["flat", *[x for x in kinds if x != "flat"]]:
         started = time.perf_counter()
         index = dense.build_faiss(vectors, kind)
-        dense.tune_for_search(index)
         build_s = time.perf_counter() - started
         memory = _faiss_mb(index)
         name, values = KNOBS.get(kind, ("", ()))
-        default = getattr(getattr(index, "hnsw", index), name, None) if name else None
+        default = DEFAULT_KNOB.get(kind)
         for value in dict.fromkeys([default, *values]):
-            if value is not None:
-                _set_knob(index, kind, int(value))
+            dense.tune_for_search(index, value)
             times, found = _latencies(lambda q, index=index: dense.search_faiss(index, q, k), queries)
             rows = [{r for r, _ in hits} for hits in found]
             if kind == "flat":

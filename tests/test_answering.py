@@ -282,14 +282,18 @@ OTHER = (
 )
 
 
-def test_second_look_is_off_by_default() -> None:
-    generator = SequenceGenerator("Berapa dana awal Australia untuk AVSTC [1]?")
-    answer = answer_question(
+def _ask_three_hits(generator: ScriptedGenerator):  # type: ignore[no-untyped-def]
+    return answer_question(
         "Berapa dana awal Australia untuk AVSTC?",
         retriever=_three_hits(),
         generator=generator,
         settings=Settings(),
     )  # type: ignore[arg-type]
+
+
+def test_second_look_is_off_by_default() -> None:
+    generator = SequenceGenerator("Berapa dana awal Australia untuk AVSTC [1]?")
+    answer = _ask_three_hits(generator)
     assert answer.abstained and len(generator.calls) == 1
 
 
@@ -331,12 +335,7 @@ def test_second_look_after_failed_checks(
 ) -> None:
     monkeypatch.setattr("rag.answering.SECOND_LOOK", True)
     generator = SequenceGenerator(*replies)
-    answer = answer_question(
-        "Berapa dana awal Australia untuk AVSTC?",
-        retriever=_three_hits(),
-        generator=generator,
-        settings=Settings(),
-    )  # type: ignore[arg-type]
+    answer = _ask_three_hits(generator)
     assert len(generator.calls) == calls, answer.checks
     assert answer.abstained is abstained and answer.answer == answer_text
     if calls == 2:
