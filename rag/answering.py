@@ -260,10 +260,23 @@ def _embedding_similarity(retriever: Retriever) -> Similarity | None:
     return similarity
 
 
+# Article texts by index: the chunks of a document joined (neighbouring chunks overlap, which is harmless
+# for the "is this name in the article" check they serve).
+_ARTICLES: dict[int, dict[str, str]] = {}
+
+
 def _articles(retriever: Retriever) -> Mapping[str, str]:
     """doc_id -> the article's text, when the retriever exposes its index; else nothing."""
-    article_texts = getattr(getattr(retriever, "index", None), "article_texts", None)
-    return article_texts() if callable(article_texts) else {}
+    index = getattr(retriever, "index", None)
+    chunks = getattr(index, "chunks", None)
+    if not chunks:
+        return {}
+    if id(index) not in _ARTICLES:
+        texts: dict[str, list[str]] = {}
+        for chunk in chunks:
+            texts.setdefault(chunk.doc_id, []).append(chunk.text)
+        _ARTICLES[id(index)] = {doc_id: "\n".join(parts) for doc_id, parts in texts.items()}
+    return _ARTICLES[id(index)]
 
 
 def _embedder(retriever: Retriever) -> dict[str, str]:

@@ -147,14 +147,12 @@ def support(
     """
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
-    sentences = split_sentences(chunk_text)
-    outside_article = missing_facts(claim, article or chunk_text)
     best: tuple[int, float, tuple[int, int], tuple[str, ...]] | None = None
     for span in passage.spans:
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
         score = len(terms & sentence_terms) / len(terms) if terms else 0.0
-        window = chunk_text[slice(*_neighbourhood(sentences, span))]
-        missing = missing_facts(claim, window, given=question) or outside_article
+        window = chunk_text[slice(*_neighbourhood(chunk_text, span))]
+        missing = missing_facts(claim, window, given=question) or missing_facts(claim, article or chunk_text)
         if best is None or (len(missing), -score) < (best[0], -best[1]):
             best = (len(missing), score, span, missing)
     assert best is not None  # a passage has at least one span
@@ -267,15 +265,18 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     for checked in kept:
         for sup in checked.supports:
             text = by_n[sup.n].hit.chunk.text
-            # the whole sentence (the span may be one clause of it) and the sentence before
-            found |= content_terms(text[slice(*_neighbourhood(split_sentences(text), sup.span, after=0))])
+            found |= content_terms(text[slice(*_sentence_and_previous(text, sup.span))])
     return len(asked & found) / len(asked)
 
 
-def _neighbourhood(
-    sentences: list[tuple[int, int]], span: tuple[int, int], after: int = 1
-) -> tuple[int, int]:
-    """From the sentence before the one holding `span` to `after` sentences past it (`sentences`: spans)."""
+def _sentence_and_previous(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The whole sentence holding `span` (which may be one clause of it) and the sentence before."""
+    return _neighbourhood(text, span, after=0)
+
+
+def _neighbourhood(text: str, span: tuple[int, int], after: int = 1) -> tuple[int, int]:
+    """From the sentence before the one holding `span` to `after` sentences past it."""
+    sentences = split_sentences(text)
     at = next((k for k, (a, b) in enumerate(sentences) if a <= span[0] < b), None)
     if at is None:
         return span
