@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -124,8 +124,7 @@ def _answer_from_hits(
     messages = build_messages(question, passages, lang)
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
-    articles = _articles(retriever)
-    kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
+    kept, decision = _check(reply, passages, question, base.question, lang, checks)
     if decision.abstain and SECOND_LOOK and not is_refusal(reply):
         second = select_passages(
             base.query, hits, max_passages=2, token_budget=SECOND_LOOK_BUDGET, fill=False,
@@ -135,7 +134,7 @@ def _answer_from_hits(
             checks.append("second look: the checks failed, asking again with the best sentences only")
             passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
-            kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
+            kept, decision = _check(reply, passages, question, base.question, lang, checks)
     timings["total_s"] = time.perf_counter() - started
     if decision.abstain:
         text = abstention_text(lang)
@@ -152,18 +151,12 @@ def _answer_from_hits(
 
 
 def _check(
-    reply: str,
-    passages: list[Passage],
-    question: str,
-    query: str,
-    lang: str,
-    checks: list[str],
-    articles: Mapping[str, str],
+    reply: str, passages: list[Passage], question: str, query: str, lang: str, checks: list[str]
 ) -> tuple[list[Checked], Decision]:
     """Check every sentence of the reply, then decide whether what is left answers the question."""
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
-    kept, lines = check_claims(answers, passages, lang, question, articles)
+    kept, lines = check_claims(answers, passages, lang, question)
     lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
     decision = decide_after_generation(question, reply, [k.claim.text for k in kept], len(claims) - len(kept))
     coverage = question_coverage(query, kept, passages) if kept else 0.0
@@ -258,25 +251,6 @@ def _embedding_similarity(retriever: Retriever) -> Similarity | None:
         return [float(_SENTENCE_VECTORS[(model_id, s)] @ query_vector) for s in sentences]
 
     return similarity
-
-
-# Article texts by index: the chunks of a document joined (neighbouring chunks overlap, which is harmless
-# for the "is this name in the article" check they serve).
-_ARTICLES: dict[int, dict[str, str]] = {}
-
-
-def _articles(retriever: Retriever) -> Mapping[str, str]:
-    """doc_id -> the article's text, when the retriever exposes its index; else nothing."""
-    index = getattr(retriever, "index", None)
-    chunks = getattr(index, "chunks", None)
-    if not chunks:
-        return {}
-    if id(index) not in _ARTICLES:
-        texts: dict[str, list[str]] = {}
-        for chunk in chunks:
-            texts.setdefault(chunk.doc_id, []).append(chunk.text)
-        _ARTICLES[id(index)] = {doc_id: "\n".join(parts) for doc_id, parts in texts.items()}
-    return _ARTICLES[id(index)]
 
 
 def _embedder(retriever: Retriever) -> dict[str, str]:
