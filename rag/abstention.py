@@ -49,6 +49,12 @@ _MONTHS_RE = re.compile(
     r"february|march|june|july|august|october|december|tháng)\b",
     re.IGNORECASE,
 )
+_ASKS_YEAR_RE = re.compile(r"\btahun berapa\b|\bwhat year\b|\bnăm (?:nào|bao nhiêu)\b", re.IGNORECASE)
+# Dates and years, removed before looking for a count: "10 Juni", "Juni 2025", "18 Juli 1977", "2045".
+_DATE_RE = re.compile(
+    rf"\b\d{{1,2}}\s+{_MONTHS_RE.pattern}(?:\s+\d{{4}})?|{_MONTHS_RE.pattern}\s+\d{{4}}|\b(?:19|20)\d{{2}}\b",
+    re.IGNORECASE,
+)
 
 # "Who" questions: their answer has to name someone the question does not already name. Vietnamese
 # "ai" (who) is matched case-sensitively so that "AI" is not taken for it.
@@ -79,6 +85,20 @@ def asks_for_number(question: str) -> bool:
 def asks_for_name(question: str) -> bool:
     """True for 'who' questions."""
     return bool(_ASKS_NAME_RE.search(question))
+
+
+def asks_for_count(question: str) -> bool:
+    """True for 'how many / how much' questions (not 'when' or 'what year'): a date does not answer them."""
+    return (
+        asks_for_number(question)
+        and not _ASKS_WHEN_RE.search(question)
+        and not _ASKS_YEAR_RE.search(question)
+    )
+
+
+def states_count(sentence: str) -> bool:
+    """True when a sentence states a number other than one that is not part of a date or a year."""
+    return _states_number(_DATE_RE.sub(" ", sentence))
 
 
 def names_something_new(question: str, sentences: list[str]) -> bool:

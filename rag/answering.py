@@ -5,22 +5,25 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
 from rag.abstention import (
     MIN_QUESTION_COVERAGE,
     Decision,
+    asks_for_count,
     asks_for_number,
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    states_count,
 )
 from rag.citations import (
     Checked,
     Claim,
     check_claims,
+    missing_facts,
     parse_answer,
     question_coverage,
     render_answer,
@@ -29,7 +32,8 @@ from rag.citations import (
 from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
-from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language
+from rag.generators.extractive import pick_sentences, rank_sentences
+from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language, split_sentences
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -47,6 +51,16 @@ STOP = ["\n\n", "Question:", "Sources:"]
 # (abstention accuracy 0.867 -> 0.667). Worth trying with a stronger model (the openai backend).
 SECOND_LOOK = False
 SECOND_LOOK_BUDGET = 80
+# When the model's reply to an Indonesian question fails the checks without the model refusing (it
+# echoed the question, quoted the wrong clause, or named no one for "siapa"), the answer falls back to
+# the passage sentences that best match the question, quoted as they stand. No model read them against
+# the question, so they must pass stricter tests than a reply: the same checks, a coverage of at least
+# QUOTE_MIN_COVERAGE, every name and number of the question in the quoted sentences or the ones before
+# them, and for "how many / how much" a number that is not a date. Indonesian only: for other languages
+# the quote would not be in the question's language.
+QUOTE_FALLBACK = True
+QUOTE_MIN_COVERAGE = 0.5
+QUOTE_TRIES = 3
 
 
 class Retriever(Protocol):
@@ -124,7 +138,8 @@ def _answer_from_hits(
     messages = build_messages(question, passages, lang)
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
-    kept, decision = _check(reply, passages, question, base.question, lang, checks)
+    articles = _articles(retriever)
+    kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
     if decision.abstain and SECOND_LOOK and not is_refusal(reply):
         second = select_passages(
             base.query, hits, max_passages=2, token_budget=SECOND_LOOK_BUDGET, fill=False,
@@ -134,7 +149,12 @@ def _answer_from_hits(
             checks.append("second look: the checks failed, asking again with the best sentences only")
             passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
-            kept, decision = _check(reply, passages, question, base.question, lang, checks)
+            kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
+    if decision.abstain and QUOTE_FALLBACK and lang == "id" and reply and not is_refusal(reply):
+        quoted, lines = _quote_fallback(passages, question, base.question, articles)
+        checks += lines
+        if quoted is not None:
+            kept, decision = quoted
     timings["total_s"] = time.perf_counter() - started
     if decision.abstain:
         text = abstention_text(lang)
@@ -151,12 +171,18 @@ def _answer_from_hits(
 
 
 def _check(
-    reply: str, passages: list[Passage], question: str, query: str, lang: str, checks: list[str]
+    reply: str,
+    passages: list[Passage],
+    question: str,
+    query: str,
+    lang: str,
+    checks: list[str],
+    articles: Mapping[str, str],
 ) -> tuple[list[Checked], Decision]:
     """Check every sentence of the reply, then decide whether what is left answers the question."""
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
-    kept, lines = check_claims(answers, passages, lang, question)
+    kept, lines = check_claims(answers, passages, lang, question, articles)
     lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
     decision = decide_after_generation(question, reply, [k.claim.text for k in kept], len(claims) - len(kept))
     coverage = question_coverage(query, kept, passages) if kept else 0.0
@@ -166,6 +192,63 @@ def _check(
         decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
     checks += lines + list(decision.reasons)
     return kept, decision
+
+
+def _quote_fallback(
+    passages: list[Passage], question: str, query: str, articles: Mapping[str, str]
+) -> tuple[tuple[list[Checked], Decision] | None, list[str]]:
+    """The best-matching passage sentences as the answer, when they pass the quote's stricter tests.
+
+    Tried in turn: the extractive pick (the best sentence, with the next best when it scores close),
+    then each of the QUOTE_TRIES best sentences alone; the first that passes is the answer.
+    """
+    sources = [(p.n, p.text) for p in passages]
+    ranked = [
+        [(n, sentence)]
+        for score, _, n, sentence in rank_sentences(question, sources)[:QUOTE_TRIES]
+        if score > 0
+    ]
+    reasons: list[str] = []
+    for picked in dict.fromkeys(tuple(t) for t in [pick_sentences(question, sources), *ranked] if t):
+        reply = " ".join(f"{sentence.rstrip(' .!?')} [{n}]." for n, sentence in picked)
+        lines: list[str] = []
+        kept, decision = _check(reply, passages, question, query, "id", lines, articles)
+        why = (
+            "it fails the checks"
+            if decision.abstain or not kept
+            else _quote_problem(question, query, kept, passages)
+        )
+        if not why:
+            note = "fallback: the reply failed the checks; quoting the passage sentence that best matches"
+            return (kept, decision), [note, *lines]
+        reasons.append(f"{reply[:50]!r}...: {why}")
+    return None, [
+        f"fallback: no quote ({'; '.join(reasons) or 'no sentence shares a word with the question'})"
+    ]
+
+
+def _quote_problem(question: str, query: str, kept: list[Checked], passages: list[Passage]) -> str:
+    """Why quoted sentences do not answer the question, or "" when they do."""
+    by_n = {p.n: p for p in passages}
+    coverage = question_coverage(query, kept, passages)
+    if coverage < QUOTE_MIN_COVERAGE:
+        return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
+    # the sentences quoted, each with the one before it ("... AVSTC dibuka ..." before "Pusat ini ...")
+    window = " ".join(_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports)
+    if missing := missing_facts(question, window):
+        return f"lacks the question's {', '.join(missing)}"
+    if asks_for_count(question) and not any(states_count(k.claim.text) for k in kept):
+        return "the question asks how many or how much and it states no count"
+    return ""
+
+
+def _with_previous(text: str, span: tuple[int, int]) -> str:
+    """The sentence of `text` holding `span`, with the sentence before it."""
+    sentences = split_sentences(text)
+    at = next((k for k, (a, b) in enumerate(sentences) if a <= span[0] < b), None)
+    if at is None:
+        return text[span[0] : span[1]]
+    return text[sentences[max(0, at - 1)][0] : max(span[1], sentences[at][1])]
 
 
 def warm_up(generator: Generator) -> None:
@@ -251,6 +334,12 @@ def _embedding_similarity(retriever: Retriever) -> Similarity | None:
         return [float(_SENTENCE_VECTORS[(model_id, s)] @ query_vector) for s in sentences]
 
     return similarity
+
+
+def _articles(retriever: Retriever) -> Mapping[str, str]:
+    """doc_id -> the article's text, when the retriever exposes its index; else nothing."""
+    article_texts = getattr(getattr(retriever, "index", None), "article_texts", None)
+    return article_texts() if callable(article_texts) else {}
 
 
 def _embedder(retriever: Retriever) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -132,18 +133,33 @@ def missing_facts(claim: str, passage: str, *, given: str = "") -> tuple[str, ..
     return tuple(missing)
 
 
-def support(claim: str, passage: Passage, *, min_score: float, question: str = "") -> Support:
-    """Check a claim against one passage: its facts must all be there, and its terms overlap a sentence."""
+def support(
+    claim: str, passage: Passage, *, min_score: float, question: str = "", article: str = ""
+) -> Support:
+    """Check a claim against one passage: its facts must all be in one place, and its terms overlap it.
+
+    "One place" is a shown sentence (or clause) with the sentences on either side of it: a passage is
+    several sentences picked from a chunk, and a date taken from one of them and a name from another
+    make a claim the article never states ("the AI law was passed in October 2025"). The question's own
+    names and numbers, repeated by the claim, must be somewhere in the passage's article (`article`, or
+    else its chunk): "Ambassador Bird's view of the EU AI law" cannot be quoted from an article in
+    which Bird does not appear.
+    """
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
-    best_score, best_span = -1.0, passage.spans[0]
+    sentences = split_sentences(chunk_text)
+    outside_article = missing_facts(claim, article or chunk_text)
+    best: tuple[int, float, tuple[int, int], tuple[str, ...]] | None = None
     for span in passage.spans:
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
         score = len(terms & sentence_terms) / len(terms) if terms else 0.0
-        if score > best_score:
-            best_score, best_span = score, span
-    missing = missing_facts(claim, passage.text, given=question)
-    return Support(passage.n, not missing and best_score >= min_score, best_score, best_span, missing)
+        window = chunk_text[slice(*_neighbourhood(sentences, span))]
+        missing = missing_facts(claim, window, given=question) or outside_article
+        if best is None or (len(missing), -score) < (best[0], -best[1]):
+            best = (len(missing), score, span, missing)
+    assert best is not None  # a passage has at least one span
+    _, score, span, missing = best
+    return Support(passage.n, not missing and score >= min_score, score, span, missing)
 
 
 def to_citation(passage: Passage, span: tuple[int, int]) -> Citation:
@@ -176,28 +192,37 @@ class Checked:
 
 
 def check_claims(
-    claims: list[Claim], passages: list[Passage], lang: str, question: str = ""
+    claims: list[Claim],
+    passages: list[Passage],
+    lang: str,
+    question: str = "",
+    articles: Mapping[str, str] | None = None,
 ) -> tuple[list[Checked], list[str]]:
-    """Keep claims supported by a cited passage, re-cite those another passage supports, drop the rest."""
+    """Keep claims supported by a cited passage, re-cite those another passage supports, drop the rest.
+
+    `articles` maps a doc_id to the article's text (see `support`).
+    """
     min_score = MIN_OVERLAP.get(lang, MIN_OVERLAP["en"])
     by_n = {p.n: p for p in passages}
+    articles = articles or {}
+
+    def support_of(claim: Claim, p: Passage) -> Support:
+        article = articles.get(p.hit.chunk.doc_id, "")
+        return support(claim.text, p, min_score=min_score, question=question, article=article)
+
     kept: list[Checked] = []
     lines: list[str] = []
     for claim in claims:
         short = claim.text if len(claim.text) <= 70 else claim.text[:67] + "..."
         if claim.unknown:
             lines.append(f"removed {_marks(claim.unknown)}: no such passage ({short!r})")
-        cited = [support(claim.text, by_n[n], min_score=min_score, question=question) for n in claim.cited]
+        cited = [support_of(claim, by_n[n]) for n in claim.cited]
         ok = [s for s in cited if s.ok]
         if ok:
             kept.append(Checked(claim, tuple(ok)))
             lines.append(f"pass {_marks(tuple(s.n for s in ok))}: {short!r} (overlap {ok[0].score:.2f})")
             continue
-        others = [
-            support(claim.text, p, min_score=min_score, question=question)
-            for p in passages
-            if p.n not in claim.cited
-        ]
+        others = [support_of(claim, p) for p in passages if p.n not in claim.cited]
         best = max((s for s in others if s.ok), key=lambda s: s.score, default=None)
         if best is not None:
             kept.append(Checked(Claim(claim.text, (best.n,)), (best,)))
@@ -242,11 +267,16 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     for checked in kept:
         for sup in checked.supports:
             text = by_n[sup.n].hit.chunk.text
-            found |= content_terms(text[_previous_start(text, sup.span[0]) : sup.span[1]])
+            # the whole sentence (the span may be one clause of it) and the sentence before
+            found |= content_terms(text[slice(*_neighbourhood(split_sentences(text), sup.span, after=0))])
     return len(asked & found) / len(asked)
 
 
-def _previous_start(text: str, start: int) -> int:
-    """Start of the sentence before the one at `start` (or `start` itself for the first)."""
-    spans = [a for a, b in split_sentences(text[:start]) if b <= start]
-    return spans[-1] if spans else start
+def _neighbourhood(
+    sentences: list[tuple[int, int]], span: tuple[int, int], after: int = 1
+) -> tuple[int, int]:
+    """From the sentence before the one holding `span` to `after` sentences past it (`sentences`: spans)."""
+    at = next((k for k, (a, b) in enumerate(sentences) if a <= span[0] < b), None)
+    if at is None:
+        return span
+    return sentences[max(0, at - 1)][0], max(span[1], sentences[min(len(sentences) - 1, at + after)][1])

@@ -48,6 +48,19 @@ class LoadedIndex:
     faiss: object
     lexical: LexicalIndex
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _articles: dict[str, str] | None = field(default=None, repr=False)
+
+    def article_texts(self) -> dict[str, str]:
+        """doc_id -> the article's text: its chunks joined (their overlaps are harmless to a name lookup).
+
+        Built on first use, then kept: the citation checks ask for it on every answer.
+        """
+        if self._articles is None:
+            parts: dict[str, list[str]] = {}
+            for chunk in self.chunks:
+                parts.setdefault(chunk.doc_id, []).append(chunk.text)
+            self._articles = {doc_id: "\n".join(texts) for doc_id, texts in parts.items()}
+        return self._articles
 
 
 def params_of(settings: Settings, embedder: Embedder) -> dict[str, Any]:

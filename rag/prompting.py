@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -47,15 +48,21 @@ FEW_SHOT = (
 # Measured on the corpus with the Qwen2.5 tokenizer: Indonesian news text averages ~3.4 characters a
 # token; we estimate rather than tokenise, so the prompt can be built before any model is loaded.
 CHARS_PER_TOKEN = 3.4
-# ~300 passage tokens (plus ~40 for the question) keep prefill near 2.5 s on 2 cores (first-token target)
-# while holding the best 6-8 sentences of 3-4 passages.
-PASSAGE_TOKEN_BUDGET = 300
+# ~200 passage tokens (plus ~40 for the question) hold the best 4-6 sentences of 2-4 passages. Measured
+# on evals/dev.jsonl with the 1.5B model on 2 cores (bench/tune_answers.py, rag bench): 200 tokens gave
+# first token p50 3.9 s and accuracy 0.867; 300 tokens ~7 s and 0.880. Prefill runs at ~60 tokens/s.
+PASSAGE_TOKEN_BUDGET = 200
 MAX_PASSAGES = 4
 # Shorter "sentences" are photo captions ("Ikhtisar Seminar."); lines without a final stop are headings
 # ("Sepakati 4 arah kerja sama strategis") or links: never worth a token.
 MIN_SENTENCE_WORDS = 4
 FIRST_SHARE = 0.5
 NUMBER_BONUS = 0.25
+# A sentence longer than this (~90 tokens) is offered in clauses, cut after ";" or ":": the articles
+# list a ministry's plans in one 300-token sentence, which would take the whole budget or be left out
+# with the one clause that answers ("... agar perusahaan Vietnam seperti Viettel dan VNPT ...").
+MAX_PIECE_CHARS = 300
+_CLAUSE_END_RE = re.compile(r"[;:](?=\s)")
 
 _PASSAGE_RE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 _QUESTION_RE = re.compile(r"^Question: (.*)$", re.MULTILINE)
@@ -84,6 +91,23 @@ def estimate_tokens(text: str) -> int:
 Similarity = Callable[[str, list[str]], list[float]]
 
 
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """Spans of the prose sentences of a chunk, long ones cut into clauses of at least 4 words."""
+    spans = []
+    for a, b in split_sentences(text):
+        if not _is_prose(text[a:b]):
+            continue
+        start = a
+        if b - a > MAX_PIECE_CHARS:
+            for match in _CLAUSE_END_RE.finditer(text, a, b):
+                cut = match.end()
+                if min(len(text[start:cut].split()), len(text[cut:b].split())) >= MIN_SENTENCE_WORDS:
+                    spans.append((start, cut))
+                    start = cut + len(text[cut:b]) - len(text[cut:b].lstrip())
+        spans.append((start, b))
+    return spans
+
+
 def _sentence_scores(
     query: str, hits: list[Hit], similarity: Similarity | None = None
 ) -> list[list[tuple[float, tuple[int, int]]]]:
@@ -93,7 +117,7 @@ def _sentence_scores(
     question in English or Vietnamese shares few words with Indonesian passages.
     """
     query_terms = content_terms(query)
-    spans = [[(a, b) for a, b in split_sentences(h.chunk.text) if _is_prose(h.chunk.text[a:b])] for h in hits]
+    spans = [_pieces(h.chunk.text) for h in hits]
     terms = [[content_terms(h.chunk.text[a:b]) for a, b in row] for h, row in zip(hits, spans, strict=True)]
     doc_freq = Counter(t for row in terms for sentence in row for t in sentence)
     n_sentences = max(1, sum(len(row) for row in spans))
@@ -124,7 +148,7 @@ def _boost_numbers(
 
 
 def _pick_spans(
-    scored: list[list[tuple[float, tuple[int, int]]]], budget: int, fill: bool
+    scored: list[list[tuple[float, tuple[int, int]]]], texts: list[str], budget: int, fill: bool
 ) -> list[set[tuple[int, int]]]:
     """Choose sentences within the token budget.
 
@@ -133,20 +157,36 @@ def _pick_spans(
     remaining sentences in order: a question in another language shares few words with the passages.
     """
     chosen: list[set[tuple[int, int]]] = [set() for _ in scored]
+    shown: set[str] = set()  # neighbouring chunks overlap: a sentence is shown once
     used = 0
+
+    following = [dict(itertools.pairwise(span for _, span in row)) for row in scored]  # next span of each
 
     def take(i: int, span: tuple[int, int]) -> None:
         nonlocal used
         cost = math.ceil((span[1] - span[0]) / CHARS_PER_TOKEN)
-        if span not in chosen[i] and used + cost <= budget:
+        text = texts[i][span[0] : span[1]]
+        if text not in shown and used + cost <= budget:
             chosen[i].add(span)
+            shown.add(text)
             used += cost
+            if text.endswith(":"):
+                take_list(i, span)
+
+    def take_list(i: int, span: tuple[int, int]) -> None:
+        """After "three pillars:", the clauses of the list, up to the end of the sentence."""
+        while span in following[i]:
+            span = following[i][span]
+            take(i, span)
+            if not texts[i][span[0] : span[1]].endswith(";"):
+                break
 
     positive = [(s, i, span) for i, row in enumerate(scored) for s, span in row if s > 0]
     low = min((x[0] for x in positive), default=0.0)
     high = max((x[0] for x in positive), default=0.0)
     for i, row in enumerate(scored):
-        best = max(((s, span) for s, span in row if s > 0), default=None)
+        fresh = [(s, span) for s, span in row if s > 0 and texts[i][span[0] : span[1]] not in shown]
+        best = max(fresh, default=None)
         # A passage's best sentence goes first only if it is a strong match (top half of the range):
         # spending the budget on weak passages crowds out the second sentence of a strong one.
         if best is not None and (i == 0 or best[0] - low >= FIRST_SHARE * (high - low)):
@@ -182,7 +222,7 @@ def select_passages(
     scored = _sentence_scores(query, hits, similarity)
     if prefer_numbers:
         scored = _boost_numbers(scored, hits)
-    chosen = _pick_spans(scored, token_budget, fill)
+    chosen = _pick_spans(scored, [h.chunk.text for h in hits], token_budget, fill)
     passages: list[Passage] = []
     for hit, spans in zip(hits, chosen, strict=True):
         if spans:

@@ -84,12 +84,13 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             True,
             "The articles do not mention this.",
         ),
-        # the same in Indonesian
+        # the same in Indonesian: the invented sentence is dropped and the passage's own sentence is quoted
         (
             "Berapa dana awal Australia untuk mendirikan Pusat ini?",
             "Dana awal Australia adalah AUD 100 juta [1].",
-            True,
-            "Artikel-artikel ini tidak menyebutkan hal tersebut.",
+            False,
+            "Departemen Luar Negeri dan Perdagangan Australia menyediakan dana awal sebesar AUD 2,1 juta "
+            "untuk mendirikan Pusat ini [1].",
         ),
         # the model refuses
         (
@@ -134,6 +135,57 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
     assert answer.answer == answer_text
     if abstained:
         assert answer.citations == ()
+
+
+# ---- the quote fallback: a reply that fails the checks gives way to the best-matching sentence ----------
+
+
+def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
+    answer, _, _ = _ask("Berapa dana awal Australia untuk AVSTC?", "Dana awal Australia untuk AVSTC [1].")
+    assert not answer.abstained, answer.checks
+    assert "Departemen Luar Negeri" in answer.answer and "AUD 2,1 juta" in answer.answer
+    assert any(line.startswith("fallback: the reply failed") for line in answer.checks)
+    assert all(DOC[c.start : c.end] == c.quote and c.quote[:-1] in answer.answer for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "why"),
+    [
+        # "how many times": the best sentence only has a date, which does not count anything
+        ("Berapa kali AVSTC dibuka di Hanoi?", "AVSTC dibuka di Hanoi [1].", "states no count"),
+        # the question asks about more than the passage says: the quote covers under half of its words
+        (
+            "Berapa dana awal Australia untuk AVSTC menurut laporan tahunan kementerian pertahanan "
+            "dan keuangan?",
+            "Dana awal Australia untuk AVSTC menurut laporan tahunan [1].",
+            "coverage 0.",
+        ),
+    ],
+)
+def test_quote_fallback_is_refused_when_the_quote_does_not_answer(
+    question: str, reply: str, why: str
+) -> None:
+    answer, _, _ = _ask(question, reply)
+    assert answer.abstained and answer.citations == ()
+    assert any(line.startswith("fallback: no quote") and why in line for line in answer.checks), answer.checks
+
+
+@pytest.mark.parametrize(
+    ("question", "reply"),
+    [
+        # the model says the sources do not answer: that is not second-guessed
+        ("Berapa dana awal Australia untuk AVSTC?", "Artikel-artikel ini tidak menyebutkan hal tersebut."),
+        # an English question: an Indonesian quote would not answer in the question's language
+        (
+            "How much seed funding did Australia give AVSTC?",
+            "How much seed funding did Australia give AVSTC [1]?",
+        ),
+    ],
+)
+def test_no_quote_fallback_after_a_refusal_or_in_another_language(question: str, reply: str) -> None:
+    answer, _, _ = _ask(question, reply)
+    assert answer.abstained
+    assert not any(line.startswith("fallback") for line in answer.checks), answer.checks
 
 
 def test_off_topic_question_abstains_without_generating() -> None:
@@ -294,7 +346,7 @@ def _ask_three_hits(generator: ScriptedGenerator):  # type: ignore[no-untyped-de
 def test_second_look_is_off_by_default() -> None:
     generator = SequenceGenerator("Berapa dana awal Australia untuk AVSTC [1]?")
     answer = _ask_three_hits(generator)
-    assert answer.abstained and len(generator.calls) == 1
+    assert len(generator.calls) == 1 and not any("second look" in line for line in answer.checks)
 
 
 def _three_hits() -> FakeRetriever:
@@ -334,6 +386,7 @@ def test_second_look_after_failed_checks(
     replies: tuple[str, ...], calls: int, abstained: bool, answer_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("rag.answering.SECOND_LOOK", True)
+    monkeypatch.setattr("rag.answering.QUOTE_FALLBACK", False)  # the second look alone
     generator = SequenceGenerator(*replies)
     answer = _ask_three_hits(generator)
     assert len(generator.calls) == calls, answer.checks

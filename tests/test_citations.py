@@ -121,3 +121,44 @@ def test_citation_quotes_the_supporting_sentence_with_document_offsets(passages:
     assert citation.quote == "Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi."
     assert DOC[citation.start : citation.end] == citation.quote
     assert (citation.n, citation.doc_id, citation.source_url) == (1, "d1", "http://x")
+
+
+LAWS = (
+    "Kementerian menyusun tiga undang-undang dasar tentang AI, industri digital, dan transformasi digital. "
+    "Kalimat pengisi tentang kerja sama kedua negara yang panjang sekali. "
+    "Kalimat pengisi lain tentang pelatihan pegawai di banyak provinsi. "
+    "Empat undang-undang lain diajukan kepada Majelis Nasional untuk disetujui pada Oktober 2025."
+)
+
+
+def _excerpt(n: int, text: str, keep: list[int], doc_id: str = "d3") -> Passage:
+    """A passage showing only some sentences of its chunk, as select_passages builds them."""
+    from rag.language import split_sentences
+
+    spans = tuple(split_sentences(text)[k] for k in keep)
+    chunk = Chunk(f"{doc_id}#{n}", doc_id, n, text, 0, len(text), "T", "http://x")
+    return Passage(n, Hit(chunk, 1.0, n, dense_score=0.9), " ".join(text[a:b] for a, b in spans), spans)
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        # the date belongs to the sentence about the four laws: it may be stated of them...
+        ("Empat undang-undang diajukan kepada Majelis Nasional pada Oktober 2025 [1].", 1),
+        # ...but joining it to the AI law, three sentences away in the same passage, is not in the article
+        ("Undang-Undang Kecerdasan Buatan disahkan pada Oktober 2025 [1].", 0),
+    ],
+)
+def test_the_facts_of_a_claim_must_sit_together_in_the_passage(answer: str, kept: int) -> None:
+    passage = _excerpt(1, LAWS.replace("tentang AI", "tentang Kecerdasan Buatan"), [0, 3])
+    checked, lines = check_claims(parse_answer(answer, {1}), [passage], "id", "Kapan disahkan?")
+    assert len(checked) == kept, lines
+
+
+def test_names_taken_from_the_question_must_be_in_the_cited_article() -> None:
+    passage = _passage(1, OTHER, 0, "d2")
+    question = "Apa pendapat Duta Besar Gillian Bird tentang Uni Eropa?"
+    claim = parse_answer("Duta Besar Gillian Bird menilai Vietnam dan Uni Eropa punya nilai sama [1].", {1})
+    assert check_claims(claim, [passage], "id", question)[0] == []
+    article = {"d2": f"Duta Besar Gillian Bird hadir. {OTHER}"}
+    assert len(check_claims(claim, [passage], "id", question, article)[0]) == 1

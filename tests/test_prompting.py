@@ -90,3 +90,44 @@ def test_number_questions_prefer_sentences_with_numbers() -> None:
     )[0]
     assert "2,1 juta" in boosted.text
     assert len(plain.spans) == len(boosted.spans) == 1
+
+
+LIST_SENTENCE = (
+    "Khususnya, kedua pihak melanjutkan pertukaran delegasi di semua tingkatan, pelatihan, dan riset; "
+    "membangun pusat data dan infrastruktur yang mendukung transformasi digital nasional di kedua negara; "
+    "berbagi informasi tentang proyek digital di Laos agar perusahaan Vietnam seperti Viettel dan VNPT dapat "
+    "berpartisipasi dalam proyek-proyek ini; serta memperkuat kerja sama pelatihan pejabat dan tenaga ahli "
+    "di bidang teknologi informasi dan komunikasi."
+)
+
+
+def test_a_long_sentence_is_offered_in_clauses() -> None:
+    passage = select_passages(
+        "Perusahaan Vietnam mana yang ikut proyek digital di Laos?", [_hit(1, LIST_SENTENCE)], token_budget=50
+    )[0]
+    assert "Viettel dan VNPT" in passage.text
+    assert estimate_tokens(passage.text) <= 50 < estimate_tokens(LIST_SENTENCE)
+    assert passage.text.startswith("berbagi informasi") and passage.text.endswith("proyek-proyek ini;")
+
+
+def test_a_short_sentence_is_not_cut_at_its_colon() -> None:
+    text = "Menteri menegaskan satu hal: kerja sama harus nyata."
+    assert select_passages("kerja sama", [_hit(1, text)])[0].text == text
+
+
+def test_a_list_follows_the_clause_that_announces_it() -> None:
+    text = (
+        "Pada fase baru ini, UNICEF ingin terus bekerja sama dengan Vietnam dalam tiga pilar utama: "
+        "mempersempit kesenjangan digital bagi setiap anak di seluruh provinsi dan kota; memperkuat "
+        "perlindungan anak di dunia maya, di rumah dan di sekolah; dan mendukung Vietnam dalam menanggapi "
+        f"perubahan iklim, meningkatkan ketahanan anak-anak dan masyarakat. {FILLER}"
+    )
+    assert len(text.split(". ")[0]) > 300  # offered in clauses
+    passage = select_passages("Apa tiga pilar kerja sama UNICEF?", [_hit(1, text)], token_budget=120)[0]
+    assert "kesenjangan digital" in passage.text and "perubahan iklim" in passage.text
+
+
+def test_a_sentence_in_two_overlapping_chunks_is_shown_once() -> None:
+    first, second = _hit(1, f"{FILLER} {ANSWER}"), _hit(2, f"{ANSWER} Nokia menyediakan peralatan teknis.")
+    passages = select_passages("Kapan Qualcomm meluncurkan pusat litbang AI?", [first, second])
+    assert sum(p.text.count(ANSWER) for p in passages) == 1

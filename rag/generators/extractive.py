@@ -58,24 +58,34 @@ def _anchors(text: str) -> set[str]:
     return numbers | {fold(n) for n in names_in(text)}
 
 
-def pick_sentences(question: str, sources: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """The best sentence for the question and, when it scores close, a second one (in source order)."""
+def rank_sentences(question: str, sources: list[tuple[int, str]]) -> list[tuple[float, int, int, str]]:
+    """Every sentence of the sources as (score, position, n, sentence), best first, ties in source order.
+
+    The score adds the rarity of each question word the sentence shares and one per shared name or number;
+    position is the sentence's place among all the sources' sentences.
+    """
     candidates = [(n, text[a:b]) for n, text in sources for a, b in split_sentences(text)]
-    if not candidates:
-        return []
     q_terms, q_anchors = content_terms(question), _anchors(question)
     freq = Counter(t for _, s in candidates for t in content_terms(s))
     scored = []
-    for rank, (n, sentence) in enumerate(candidates):
+    for position, (n, sentence) in enumerate(candidates):
         shared = q_terms & content_terms(sentence)
         score = sum(math.log(1 + len(candidates) / freq[t]) for t in shared)
         score += len(q_anchors & _anchors(sentence))
-        scored.append((score, -rank, n, sentence))
-    scored.sort(reverse=True)
-    best = scored[0]
+        scored.append((score, position, n, sentence))
+    return sorted(scored, key=lambda s: (-s[0], s[1]))
+
+
+def pick_sentences(question: str, sources: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The best sentence for the question and, when it scores close, a second one (in source order)."""
+    ranked = rank_sentences(question, sources)
+    if not ranked:
+        return []
+    best = ranked[0]
     if best[0] <= 0:
         # No shared word at all: in a cross-language question that is expected, so keep the passage
         # retrieval ranked first; the answering checks decide whether to abstain.
-        return [candidates[0]]
-    picked = [best] + [s for s in scored[1:2] if s[0] >= SECOND_SENTENCE_SHARE * best[0]]
-    return [(n, sentence) for _, _, n, sentence in sorted(picked, key=lambda s: -s[1])]
+        first = min(ranked, key=lambda s: s[1])
+        return [(first[2], first[3])]
+    picked = [best] + [s for s in ranked[1:2] if s[0] >= SECOND_SENTENCE_SHARE * best[0]]
+    return [(n, sentence) for _, _, n, sentence in sorted(picked, key=lambda s: s[1])]
