@@ -27,13 +27,14 @@ from rag.citations import (
     parse_answer,
     question_coverage,
     render_answer,
+    sentence_with_previous,
     to_citation,
 )
 from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
 from rag.generators.extractive import pick_sentences, rank_sentences
-from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language, split_sentences
+from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -139,7 +140,7 @@ def _answer_from_hits(
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
     articles = _articles(retriever)
-    kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
+    kept, decision, _ = _check(reply, passages, question, base.question, lang, checks, articles)
     if decision.abstain and SECOND_LOOK and not is_refusal(reply):
         second = select_passages(
             base.query, hits, max_passages=2, token_budget=SECOND_LOOK_BUDGET, fill=False,
@@ -149,7 +150,7 @@ def _answer_from_hits(
             checks.append("second look: the checks failed, asking again with the best sentences only")
             passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
-            kept, decision = _check(reply, passages, question, base.question, lang, checks, articles)
+            kept, decision, _ = _check(reply, passages, question, base.question, lang, checks, articles)
     if decision.abstain and QUOTE_FALLBACK and lang == "id" and reply and not is_refusal(reply):
         quoted, lines = _quote_fallback(passages, question, base.question, articles)
         checks += lines
@@ -178,8 +179,11 @@ def _check(
     lang: str,
     checks: list[str],
     articles: Mapping[str, str],
-) -> tuple[list[Checked], Decision]:
-    """Check every sentence of the reply, then decide whether what is left answers the question."""
+) -> tuple[list[Checked], Decision, float]:
+    """Check every sentence of the reply, then decide whether what is left answers the question.
+
+    Also returns the question coverage of the kept sentences (0 when none is kept).
+    """
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
     kept, lines = check_claims(answers, passages, lang, question, articles)
@@ -191,7 +195,7 @@ def _check(
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
         decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
     checks += lines + list(decision.reasons)
-    return kept, decision
+    return kept, decision, coverage
 
 
 def _quote_fallback(
@@ -212,11 +216,9 @@ def _quote_fallback(
     for picked in dict.fromkeys(tuple(t) for t in [pick_sentences(question, sources), *ranked] if t):
         reply = " ".join(f"{sentence.rstrip(' .!?')} [{n}]." for n, sentence in picked)
         lines: list[str] = []
-        kept, decision = _check(reply, passages, question, query, "id", lines, articles)
+        kept, decision, coverage = _check(reply, passages, question, query, "id", lines, articles)
         why = (
-            "it fails the checks"
-            if decision.abstain or not kept
-            else _quote_problem(question, query, kept, passages)
+            "it fails the checks" if decision.abstain else _quote_problem(question, kept, passages, coverage)
         )
         if not why:
             note = "fallback: the reply failed the checks; quoting the passage sentence that best matches"
@@ -227,28 +229,20 @@ def _quote_fallback(
     ]
 
 
-def _quote_problem(question: str, query: str, kept: list[Checked], passages: list[Passage]) -> str:
+def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], coverage: float) -> str:
     """Why quoted sentences do not answer the question, or "" when they do."""
     by_n = {p.n: p for p in passages}
-    coverage = question_coverage(query, kept, passages)
     if coverage < QUOTE_MIN_COVERAGE:
         return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
     # the sentences quoted, each with the one before it ("... AVSTC dibuka ..." before "Pusat ini ...")
-    window = " ".join(_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports)
+    window = " ".join(
+        sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports
+    )
     if missing := missing_facts(question, window):
         return f"lacks the question's {', '.join(missing)}"
     if asks_for_count(question) and not any(states_count(k.claim.text) for k in kept):
         return "the question asks how many or how much and it states no count"
     return ""
-
-
-def _with_previous(text: str, span: tuple[int, int]) -> str:
-    """The sentence of `text` holding `span`, with the sentence before it."""
-    sentences = split_sentences(text)
-    at = next((k for k, (a, b) in enumerate(sentences) if a <= span[0] < b), None)
-    if at is None:
-        return text[span[0] : span[1]]
-    return text[sentences[max(0, at - 1)][0] : max(span[1], sentences[at][1])]
 
 
 def warm_up(generator: Generator) -> None:

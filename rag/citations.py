@@ -266,10 +266,13 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     found: set[str] = set()
     for checked in kept:
         for sup in checked.supports:
-            text = by_n[sup.n].hit.chunk.text
-            # the whole sentence (the span may be one clause of it) and the sentence before
-            found |= content_terms(text[slice(*_neighbourhood(split_sentences(text), sup.span, after=0))])
+            found |= content_terms(sentence_with_previous(by_n[sup.n].hit.chunk.text, sup.span))
     return len(asked & found) / len(asked)
+
+
+def sentence_with_previous(text: str, span: tuple[int, int]) -> str:
+    """The whole sentence of `text` holding `span` (which may be one clause of it) and the sentence before."""
+    return text[slice(*_neighbourhood(split_sentences(text), span, after=0))]
 
 
 def _neighbourhood(
