@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.citations import missing_facts, names_in
-from rag.language import ABSTENTIONS, fold, number_mentions
+from rag.language import ABSTENTIONS, LANGUAGE_NAMES, detect_language, fold, number_mentions
 from rag.types import Hit
 
 # Thresholds below were read off evals/dev.jsonl (see bench/tune_answers.py), kept at round values
@@ -56,6 +56,8 @@ _DATE_RE = re.compile(
     re.IGNORECASE,
 )
 
+_ORDINALS = frozenset({"pertama", "kedua", "ketiga", "keempat", "kelima"})
+
 # "Who" questions: their answer has to name someone the question does not already name. Vietnamese
 # "ai" (who) is matched case-sensitively so that "AI" is not taken for it.
 _ASKS_NAME_RE = re.compile(r"(?i:\bsiapa(?:kah)?\b|\bwho(?:m)?\b|\blà ai\b)|\bAi\b|\bai\b")
@@ -97,8 +99,15 @@ def asks_for_count(question: str) -> bool:
 
 
 def states_count(sentence: str) -> bool:
-    """True when a sentence states a number other than one that is not part of a date or a year."""
-    return _states_number(_DATE_RE.sub(" ", sentence))
+    """True when a sentence states a number other than one that is not a date, a year or an ordinal.
+
+    "kedua belah pihak" (both sides) and "tahap ketiga" (the third stage) say how many of nothing.
+    """
+    text = _MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence))
+    return any(
+        values != {1.0} and fold(written) not in _ORDINALS
+        for written, values in number_mentions(text, with_words=True)
+    )
 
 
 def names_something_new(question: str, sentences: list[str]) -> bool:
@@ -134,8 +143,15 @@ def gate_before_generation(question: str, hits: list[Hit]) -> Decision:
     return Decision(False, (f"retrieval: best dense score {top_dense if top_dense is not None else 'n/a'}",))
 
 
-def decide_after_generation(question: str, reply: str, kept: list[str], dropped: int) -> Decision:
-    """Abstain when the model refused, when no sentence survived the checks, or the answer misses its type."""
+def decide_after_generation(
+    question: str, reply: str, kept: list[str], dropped: int, lang: str | None = None
+) -> Decision:
+    """Abstain when the model refused, when no sentence survived the checks, or the answer misses its type.
+
+    With `lang` (the question's language), an answer written in another language is refused too: asked
+    in Vietnamese or English, the 1.5B model sometimes copies an Indonesian passage sentence instead of
+    answering, and that sentence is most often beside the point.
+    """
     if is_refusal(reply) and (not kept or is_refusal(kept[0])):
         return Decision(True, ("generation: the model says the sources do not answer",))
     if not kept:
@@ -143,6 +159,11 @@ def decide_after_generation(question: str, reply: str, kept: list[str], dropped:
         return Decision(True, (f"checks: {why}",))
     if asks_for_number(question) and not any(_states_number(s) for s in kept):
         return Decision(True, ("checks: the question asks for a number or date and the answer states none",))
+    if asks_for_count(question) and not any(states_count(s) for s in kept):
+        # "Sudah berapa lama ...?" answered "sejak tahun 2025": a year is not a count or a duration
+        return Decision(
+            True, ("checks: the question asks how many, how much or how long; the answer states only dates",)
+        )
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)
     if (_ASKS_WHEN_RE.search(question) or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
         return Decision(
@@ -150,4 +171,8 @@ def decide_after_generation(question: str, reply: str, kept: list[str], dropped:
         )
     if asks_for_name(question) and not names_something_new(question, kept):
         return Decision(True, ("checks: the question asks who and the answer names no one new",))
+    written = detect_language(" ".join(kept), default=lang) if lang else lang
+    if written != lang:
+        asked, got = LANGUAGE_NAMES.get(lang or "", lang), LANGUAGE_NAMES.get(written or "", written)
+        return Decision(True, (f"checks: the answer is in {got}, the question in {asked}",))
     return Decision(False, ("checks: answer kept",))

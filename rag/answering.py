@@ -12,12 +12,10 @@ from typing import Any, Protocol
 from rag.abstention import (
     MIN_QUESTION_COVERAGE,
     Decision,
-    asks_for_count,
     asks_for_number,
     decide_after_generation,
     gate_before_generation,
     is_refusal,
-    states_count,
 )
 from rag.citations import (
     Checked,
@@ -188,7 +186,8 @@ def _check(
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
     kept, lines = check_claims(answers, passages, lang, question, articles)
     lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
-    decision = decide_after_generation(question, reply, [k.claim.text for k in kept], len(claims) - len(kept))
+    texts = [k.claim.text for k in kept]
+    decision = decide_after_generation(question, reply, texts, len(claims) - len(kept), lang)
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     # Only for Indonesian questions: a question in another language shares few words with the passages.
@@ -218,7 +217,9 @@ def _quote_fallback(
         lines: list[str] = []
         kept, decision, coverage = _check(reply, passages, question, query, "id", lines, articles)
         why = (
-            "it fails the checks" if decision.abstain else _quote_problem(question, kept, passages, coverage)
+            "; ".join(r.removeprefix("checks: ") for r in decision.reasons)
+            if decision.abstain
+            else _quote_problem(question, kept, passages, coverage)
         )
         if not why:
             note = "fallback: the reply failed the checks; quoting the passage sentence that best matches"
@@ -240,8 +241,6 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     )
     if missing := missing_facts(question, window):
         return f"lacks the question's {', '.join(missing)}"
-    if asks_for_count(question) and not any(states_count(k.claim.text) for k in kept):
-        return "the question asks how many or how much and it states no count"
     return ""
 
 

@@ -88,12 +88,37 @@ def test_decide_after_generation(
 
 
 @pytest.mark.parametrize(
+    ("question", "lang", "kept", "abstain"),
+    [
+        # asked in Vietnamese, answered with a copied Indonesian passage sentence
+        ("Luật AI có hiệu lực từ ngày nào?", "vi", ["Undang-undang itu disahkan pada sidang ke-9."], True),
+        ("Ai cung cấp thiết bị?", "vi", ["Nokia cung cấp thiết bị kỹ thuật."], False),
+        ("Who provides the equipment?", "en", ["Nokia menyediakan peralatan teknis untuk pusat itu."], True),
+        ("Who provides the equipment?", "en", ["Nokia provides the technical equipment."], False),
+        ("Siapa yang menyediakan peralatan?", "id", ["Nokia menyediakan peralatan teknis."], False),
+        # a bare name decides no language: it is kept
+        ("Who is the ambassador?", "en", ["Gillian Bird."], False),
+    ],
+)
+def test_an_answer_in_another_language_is_refused(
+    question: str, lang: str, kept: list[str], abstain: bool
+) -> None:
+    decision = decide_after_generation(question, " ".join(kept), kept, 0, lang)
+    assert decision.abstain is abstain, decision.reasons
+
+
+@pytest.mark.parametrize(
     ("question", "kept", "abstain"),
     [
         ("Kapan undang-undang itu disahkan?", ["Kementerian menyusun tiga undang-undang."], True),
         ("Kapan undang-undang itu disahkan?", ["Undang-undang diajukan pada Oktober 2025."], False),
         ("Berapa anggaran pusat itu?", ["Pusat itu berdiri di atas empat pilar."], True),
         ("Berapa proyek yang diumumkan?", ["Delapan proyek diumumkan."], False),
+        # "how long" answered with a year, "how many" with an ordinal: neither is a count
+        ("Sudah berapa lama kerja sama itu berjalan?", ["Kerja sama itu berjalan sejak tahun 2010."], True),
+        ("Sudah berapa lama kerja sama itu berjalan?", ["Kerja sama itu sudah berjalan 15 tahun."], False),
+        ("Berapa pihak yang menandatangani?", ["Kedua belah pihak menandatangani pada 10 Juni."], True),
+        ("How long has the programme run?", ["It has run since June 2021."], True),
     ],
 )
 def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: bool) -> None:

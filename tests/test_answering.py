@@ -120,6 +120,13 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             True,
             "Artikel-artikel ini tidak menyebutkan hal tersebut.",
         ),
+        # Vietnamese question, a copied Indonesian sentence: not an answer in the asked language
+        (
+            "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
+            "Nokia menyediakan peralatan teknis untuk AVSTC [1].",
+            True,
+            "Các bài báo không đề cập đến điều này.",
+        ),
         # Vietnamese question, grounded answer
         (
             "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
@@ -152,7 +159,7 @@ def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
     ("question", "reply", "why"),
     [
         # "how many times": the best sentence only has a date, which does not count anything
-        ("Berapa kali AVSTC dibuka di Hanoi?", "AVSTC dibuka di Hanoi [1].", "states no count"),
+        ("Berapa kali AVSTC dibuka di Hanoi?", "AVSTC dibuka di Hanoi [1].", "states only dates"),
         # the question asks about more than the passage says: the quote covers under half of its words
         (
             "Berapa dana awal Australia untuk AVSTC menurut laporan tahunan kementerian pertahanan "
