@@ -138,7 +138,10 @@ def _answer_from_hits(
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
     articles = _articles(retriever)
-    kept, decision, _ = _check(reply, passages, question, base.question, lang, checks, articles)
+    same_language = not getattr(generator, "quotes_sources", False)
+    kept, decision, _ = _check(
+        reply, passages, question, base.question, lang, checks, articles, same_language=same_language
+    )
     if decision.abstain and SECOND_LOOK and not is_refusal(reply):
         second = select_passages(
             base.query, hits, max_passages=2, token_budget=SECOND_LOOK_BUDGET, fill=False,
@@ -148,7 +151,9 @@ def _answer_from_hits(
             checks.append("second look: the checks failed, asking again with the best sentences only")
             passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
-            kept, decision, _ = _check(reply, passages, question, base.question, lang, checks, articles)
+            kept, decision, _ = _check(
+                reply, passages, question, base.question, lang, checks, articles, same_language=same_language
+            )
     if decision.abstain and QUOTE_FALLBACK and lang == "id" and reply and not is_refusal(reply):
         quoted, lines = _quote_fallback(passages, question, base.question, articles)
         checks += lines
@@ -177,17 +182,22 @@ def _check(
     lang: str,
     checks: list[str],
     articles: Mapping[str, str],
+    *,
+    same_language: bool = True,
 ) -> tuple[list[Checked], Decision, float]:
     """Check every sentence of the reply, then decide whether what is left answers the question.
 
-    Also returns the question coverage of the kept sentences (0 when none is kept).
+    With `same_language`, an answer written in another language than the question is refused. Also
+    returns the question coverage of the kept sentences (0 when none is kept).
     """
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
     kept, lines = check_claims(answers, passages, lang, question, articles)
     lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
     texts = [k.claim.text for k in kept]
-    decision = decide_after_generation(question, reply, texts, len(claims) - len(kept), lang)
+    decision = decide_after_generation(
+        question, reply, texts, len(claims) - len(kept), lang if same_language else None
+    )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     # Only for Indonesian questions: a question in another language shares few words with the passages.

@@ -8,6 +8,7 @@ import pytest
 
 from rag.answering import answer_question, clean_question
 from rag.errors import InputError
+from rag.generators.extractive import ExtractiveGenerator
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 
@@ -193,6 +194,15 @@ def test_no_quote_fallback_after_a_refusal_or_in_another_language(question: str,
     answer, _, _ = _ask(question, reply)
     assert answer.abstained
     assert not any(line.startswith("fallback") for line in answer.checks), answer.checks
+
+
+@pytest.mark.parametrize("question", ["When was AVSTC opened?", "AVSTC khai trương khi nào?"])
+def test_extractive_answers_quote_indonesian_whatever_the_question_language(question: str) -> None:
+    answer = answer_question(
+        question, retriever=FakeRetriever(), generator=ExtractiveGenerator(), settings=Settings()
+    )
+    assert not answer.abstained, answer.checks
+    assert "dibuka pada 11 Juni di Hanoi" in answer.answer
 
 
 def test_off_topic_question_abstains_without_generating() -> None:

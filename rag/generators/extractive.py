@@ -30,6 +30,9 @@ class ExtractiveGenerator:
     """Instant answers quoted from the passages; also the fallback when no model is available."""
 
     name = "extractive"
+    # Its answers are the Indonesian passage sentences themselves, whatever the question's language:
+    # the check that an answer is written in the question's language does not apply.
+    quotes_sources = True
 
     def stream(
         self, messages: Messages, *, max_tokens: int = 100, stop: list[str] | None = None
