@@ -288,6 +288,8 @@ def real(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         ("Berapa harga tiket pesawat dari Jakarta ke Hanoi?", "id", None),
         ("What will the weather be like in Hanoi tomorrow?", "en", None),
         ("Việt Nam hợp tác về AI với Trung Quốc như thế nào?", "vi", None),
+        # the model copies an Indonesian sentence about the laws passed: refused as not Vietnamese
+        ("Luật Trí tuệ nhân tạo có hiệu lực từ ngày nào?", "vi", None),
     ],
 )
 def test_real_answers(real, question: str, lang: str, expected: str | None) -> None:  # type: ignore[no-untyped-def]
