@@ -103,11 +103,7 @@ def states_count(sentence: str) -> bool:
 
     "kedua belah pihak" (both sides) and "tahap ketiga" (the third stage) say how many of nothing.
     """
-    text = _MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence))
-    return any(
-        values != {1.0} and fold(written) not in _ORDINALS
-        for written, values in number_mentions(text, with_words=True)
-    )
+    return _states_number(_MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence)), skip=_ORDINALS)
 
 
 def names_something_new(question: str, sentences: list[str]) -> bool:
@@ -116,9 +112,15 @@ def names_something_new(question: str, sentences: list[str]) -> bool:
     return any(fold(n) not in asked for s in sentences for n in names_in(s, first=True))
 
 
-def _states_number(sentence: str) -> bool:
-    """True when a sentence states a number other than one ("salah satu", "one of" say nothing)."""
-    return any(values != {1.0} for _, values in number_mentions(sentence, with_words=True))
+def _states_number(sentence: str, skip: frozenset[str] = frozenset()) -> bool:
+    """True when a sentence states a number other than one ("salah satu", "one of" say nothing).
+
+    Number words in `skip` are not counted.
+    """
+    return any(
+        values != {1.0} and fold(written) not in skip
+        for written, values in number_mentions(sentence, with_words=True)
+    )
 
 
 def _states_date_or_amount(sentence: str) -> bool:
@@ -171,8 +173,7 @@ def decide_after_generation(
         )
     if asks_for_name(question) and not names_something_new(question, kept):
         return Decision(True, ("checks: the question asks who and the answer names no one new",))
-    written = detect_language(" ".join(kept), default=lang) if lang else lang
-    if written != lang:
-        asked, got = LANGUAGE_NAMES.get(lang or "", lang), LANGUAGE_NAMES.get(written or "", written)
+    if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:
+        got, asked = LANGUAGE_NAMES.get(written, written), LANGUAGE_NAMES.get(lang, lang)
         return Decision(True, (f"checks: the answer is in {got}, the question in {asked}",))
     return Decision(False, ("checks: answer kept",))

@@ -14,7 +14,12 @@ Messages = list[dict[str, str]]
 
 
 class Generator(Protocol):
-    """Streams the answer to chat messages, piece by piece, greedily (same input, same output)."""
+    """Streams the answer to chat messages, piece by piece, greedily (same input, same output).
+
+    Optional class flags, read with getattr: `caches_prefix` (keeps the KV cache of a shared prompt
+    prefix, so the app warms it up at start) and `quotes_sources` (answers are the passages' own
+    Indonesian sentences, so the answer-language check does not apply).
+    """
 
     name: str  # what produced the text, e.g. "llama-cpp:qwen2.5-coder-1.5b"
 
