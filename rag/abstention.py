@@ -128,7 +128,7 @@ def _states_date_or_amount(sentence: str) -> bool:
     return bool(re.search(r"\d", sentence) or _MONTHS_RE.search(sentence))
 
 
-def gate_before_generation(question: str, hits: list[Hit]) -> Decision:
+def gate_before_generation(question: str, hits: list[Hit], lang: str = "id") -> Decision:
     """Abstain without generating when retrieval shows the articles cannot hold the answer."""
     if not hits:
         return Decision(True, ("retrieval: no passage found",))
@@ -137,9 +137,15 @@ def gate_before_generation(question: str, hits: list[Hit]) -> Decision:
         return Decision(
             True, (f"retrieval: best dense score {top_dense:.3f} < {OFF_TOPIC_DENSE} (off topic)",)
         )
-    # A name or number the question is about, found in none of the retrieved passages: whatever the
-    # model says about it would be invented (a language-independent signal: names and numbers).
-    missing = missing_facts(question, " ".join(h.chunk.text for h in hits))
+    # A number the question is about, found in none of the retrieved passages: whatever the model says
+    # about it would be invented. Names count only in an Indonesian question, the passages' language,
+    # and not abbreviations: users write "SDM" and "Wamen" where the articles spell the words out, and an
+    # English or Vietnamese question spells names its own way ("Geneva" for "Jenewa", "Phó" is a title).
+    # A name the question repeats in its answer is still checked against the cited article.
+    passages = " ".join(h.chunk.text for h in hits)
+    missing = list(missing_facts(question, passages, names=False))
+    if lang == "id":
+        missing += [n for n in missing_facts(question, passages) if n not in missing and not n.isupper()]
     if missing:
         return Decision(True, (f"retrieval: question mentions {', '.join(missing)}, found in no passage",))
     return Decision(False, (f"retrieval: best dense score {top_dense if top_dense is not None else 'n/a'}",))

@@ -123,7 +123,7 @@ def _answer_from_hits(
 ) -> Answer:
     """Gate on retrieval, prompt, generate, check: the rest of answer_question."""
     hits, lang, timings = list(base.hits), base.lang, base.timings
-    gate = gate_before_generation(base.query, hits)
+    gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
         return _abstain(base, checks, started, on_token)

@@ -38,7 +38,7 @@ _COMMON_CAPITALISED_TEXT = (
     "Công Nghệ Thứ Trưởng Việt Nam Liên Hợp Quốc Đại Sứ Hàn Quỹ Đổi Mới Tâm Luật Nghị Quyết "
     "Chính Phủ Thông Tin Truyền Lào Úc Tỉnh Ủy Ban Nhân Dân Hội Đồng Chiến Lược Quốc Gia Tháng Năm "
     "Theo Các Những Ngày Tại Trí Tuệ Tạo Số Chuyển Đổi Giáo Dục Đào Tạo Y Tế Kinh Tế Đông Nam Á Châu "
-    "Âu"
+    "Âu Wamen Wamenlu Menlu Dubes Sekjen Dirjen Kadis Kemen Pemprov Pemkot Pemkab"
 )
 COMMON_CAPITALISED = frozenset(fold(w) for w in _COMMON_CAPITALISED_TEXT.split())
 # Vietnamese common nouns capitalised inside names ("Trung tâm" = centre); their first syllable alone
@@ -119,8 +119,10 @@ def _name_found(name: str, passage_words: set[str]) -> bool:
     )
 
 
-def missing_facts(claim: str, passage: str, *, given: str = "") -> tuple[str, ...]:
+def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = True) -> tuple[str, ...]:
     """Numbers and names stated in the claim that neither the passage nor `given` (the question) contains.
+
+    With `names` false, numbers only.
 
     An answer restates the question's own names and numbers: those are the gate's business (a question
     about a name found in no passage is refused before generating), not evidence of invention.
@@ -128,8 +130,9 @@ def missing_facts(claim: str, passage: str, *, given: str = "") -> tuple[str, ..
     known = f"{passage}\n{given}"
     values = {v for _, vals in number_mentions(known, with_words=True) for v in vals}
     missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
-    known_words = {fold(w) for w in words(known)}
-    missing += [name for name in names_in(claim) if not _name_found(name, known_words)]
+    if names:
+        known_words = {fold(w) for w in words(known)}
+        missing += [name for name in names_in(claim) if not _name_found(name, known_words)]
     return tuple(missing)
 
 

@@ -153,6 +153,7 @@ def search(ctx: click.Context, question: str, mode: str | None, top_k: int | Non
                 "chunk_id": h.chunk.chunk_id,
                 "score": h.score,
                 "dense_score": h.dense_score,
+                "sentence_score": h.sentence_score,
                 "lexical_score": h.lexical_score,
                 "source_url": h.chunk.source_url,
                 "start": h.chunk.start,
@@ -207,6 +208,7 @@ def _answer_json(answer: Any) -> dict[str, Any]:
                 "source_url": h.chunk.source_url,
                 "score": h.score,
                 "dense_score": h.dense_score,
+                "sentence_score": h.sentence_score,
                 "lexical_score": h.lexical_score,
                 "text": h.chunk.text,
             }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import itertools
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from rag import dense, store
 from rag.chunking import chunk_document
 from rag.embedding import Embedder
 from rag.errors import IndexStateError
+from rag.language import prose_spans
 from rag.lexical import ANALYZER_ID, LexicalIndex
 from rag.settings import Settings
 from rag.types import Chunk, Document
@@ -39,6 +41,34 @@ class BuildReport:
 
 
 @dataclass(slots=True)
+class SentenceVectors:
+    """One vector per prose sentence of every chunk, so a chunk can be found by its best sentence.
+
+    A chunk's vector averages 80-200 words; a question about one fact in it ("who is the Korean
+    ambassador?") can be closer to the one sentence that states the fact than to the whole chunk.
+    """
+
+    rows: np.ndarray  # int32: the chunk row of each sentence
+    spans: np.ndarray  # int32 (n, 2): its offsets inside the chunk text
+    vectors: np.ndarray  # float32 (n, dim), unit length
+    faiss: object = None
+
+    def __post_init__(self) -> None:
+        if self.faiss is None:
+            self.faiss = dense.build_faiss(np.ascontiguousarray(self.vectors, np.float32), "flat")
+
+    def best_chunks(self, query: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        """(chunk row, cosine of its best sentence) for the `depth` best chunks, best first."""
+        best: dict[int, float] = {}
+        k = depth * 8  # a chunk holds ~5 sentences: enough sentences to reach `depth` chunks
+        for row, score in dense.search_faiss(self.faiss, query, k):
+            best.setdefault(int(self.rows[row]), score)  # results come best first
+            if len(best) == depth:
+                break
+        return list(best.items())
+
+
+@dataclass(slots=True)
 class LoadedIndex:
     """An index read from disk, ready to search."""
 
@@ -48,6 +78,7 @@ class LoadedIndex:
     faiss: object
     lexical: LexicalIndex
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sentences: SentenceVectors | None = None  # None in an index built before sentence vectors
     _articles: dict[str, str] | None = field(default=None, repr=False)
 
     def article_texts(self) -> dict[str, str]:
@@ -87,43 +118,70 @@ def _reusable(index_dir: Path, manifest: dict[str, Any] | None, params: dict[str
     """Old chunks and vectors by doc id, when the old index was built with the same parameters."""
     if not manifest or any(manifest.get(k) != v for k, v in params.items()):
         return {}
+    if "sentences" not in manifest.get("files", {}):
+        return {}  # built before sentence vectors: embed everything once more
     try:
         store.verify_files(index_dir, manifest)
         chunks = store.read_chunks(index_dir / manifest["files"]["chunks"]["name"])
         vectors = np.asarray(store.load_vectors(index_dir / manifest["files"]["vectors"]["name"]))
+        sentences = store.load_sentences(index_dir / manifest["files"]["sentences"]["name"])
     except IndexStateError:
         return {}  # a damaged old index is simply not reused
+    groups = _by_chunk(sentences, len(chunks))
     by_doc: dict[str, Any] = {}
     for row, chunk in enumerate(chunks):
-        by_doc.setdefault(chunk.doc_id, ([], []))
+        by_doc.setdefault(chunk.doc_id, ([], [], []))
         by_doc[chunk.doc_id][0].append(chunk)
         by_doc[chunk.doc_id][1].append(vectors[row])
+        by_doc[chunk.doc_id][2].append(groups[row])
     return {"hashes": {k: v["content_hash"] for k, v in manifest["documents"].items()}, "docs": by_doc}
 
 
-def _embed(embedder: Embedder, chunks: list[Chunk], progress: Callable[[int], None] | None) -> np.ndarray:
-    """Passage vectors in batches, reporting progress in chunks done."""
+# The sentences of one chunk: their spans (n, 2) and vectors (n, dim).
+Group = tuple[np.ndarray, np.ndarray]
+
+
+def _by_chunk(sentences: dict[str, np.ndarray], n_chunks: int) -> list[Group]:
+    """Split the sentence arrays of an index into one group per chunk row."""
+    rows = sentences["rows"]
+    bounds = np.searchsorted(rows, np.arange(n_chunks + 1))
+    return [(sentences["spans"][a:b], sentences["vectors"][a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def _embed(
+    embedder: Embedder, chunks: list[Chunk], progress: Callable[[int], None] | None
+) -> tuple[np.ndarray, list[Group]]:
+    """Passage vectors, and the vectors of each passage's sentences, in batches of chunks."""
     parts = [np.zeros((0, embedder.dim), np.float32)]
+    groups: list[Group] = []
     for i in range(0, len(chunks), EMBED_BATCH):
-        parts.append(embedder.embed_passages([c.text for c in chunks[i : i + EMBED_BATCH]]))
+        batch = chunks[i : i + EMBED_BATCH]
+        parts.append(embedder.embed_passages([c.text for c in batch]))
+        spans = [np.array(prose_spans(c.text), np.int32).reshape(-1, 2) for c in batch]
+        texts = [c.text[a:b] for c, rows in zip(batch, spans, strict=True) for a, b in rows]
+        vectors = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim), np.float32)
+        bounds = np.cumsum([0] + [len(s) for s in spans])
+        groups += [(s, vectors[a:b]) for s, a, b in zip(spans, bounds[:-1], bounds[1:], strict=True)]
         if progress:
-            progress(len(parts[-1]))
-    return np.concatenate(parts)
+            progress(len(batch))
+    return np.concatenate(parts), groups
 
 
 def _collect(
     docs: list[Document], settings: Settings, old: dict[str, Any], embedder: Embedder, progress: Any
-) -> tuple[list[Chunk], np.ndarray, int]:
-    """All chunks and vectors in doc order, reusing the vectors of unchanged documents."""
+) -> tuple[list[Chunk], np.ndarray, list[Group], int]:
+    """All chunks, their vectors and sentence vectors in doc order, reusing those of unchanged documents."""
     chunks: list[Chunk] = []
     vectors: list[np.ndarray] = []
+    groups: list[Group | None] = []
     fresh: list[Chunk] = []
     slots: list[int] = []
     for doc in docs:
         if old and old["hashes"].get(doc.doc_id) == doc.content_hash and doc.doc_id in old["docs"]:
-            kept, vecs = old["docs"][doc.doc_id]
+            kept, vecs, kept_groups = old["docs"][doc.doc_id]
             chunks.extend(kept)
             vectors.extend(vecs)
+            groups.extend(kept_groups)
             continue
         for chunk in chunk_document(
             doc, settings.chunk_min_words, settings.chunk_max_words, settings.chunk_overlap_sentences
@@ -131,14 +189,19 @@ def _collect(
             slots.append(len(chunks))
             chunks.append(chunk)
             vectors.append(np.zeros(embedder.dim, np.float32))
+            groups.append(None)
             fresh.append(chunk)
-    new_vectors = _embed(embedder, fresh, progress)
+    new_vectors, new_groups = _embed(embedder, fresh, progress)
     matrix = np.array(vectors, dtype=np.float32).reshape(-1, embedder.dim)
     matrix[slots] = new_vectors
-    return chunks, matrix, len(fresh)
+    for slot, group in zip(slots, new_groups, strict=True):
+        groups[slot] = group
+    return chunks, matrix, [g for g in groups if g is not None], len(fresh)
 
 
-def _write(index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, index_type: str) -> dict[str, Any]:
+def _write(
+    index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, groups: list[Group], index_type: str
+) -> dict[str, Any]:
     """Write the data files under a fresh tag; return their manifest entries."""
     tag = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
     paths = {
@@ -146,11 +209,20 @@ def _write(index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, index_type
         "vectors": index_dir / f"vectors-{tag}.npy",
         "faiss": index_dir / f"faiss-{tag}.index",
         "bm25": index_dir / f"bm25-{tag}",
+        "sentences": index_dir / f"sentences-{tag}.npz",
     }
     store.write_chunks(paths["chunks"], chunks)
     np.save(paths["vectors"], vectors)
     dense.write_faiss(dense.build_faiss(vectors, index_type), paths["faiss"])
     store.save_lexical(paths["bm25"], LexicalIndex.build([c.text for c in chunks]))
+    store.save_sentences(
+        paths["sentences"],
+        rows=np.repeat(np.arange(len(groups), dtype=np.int32), [len(s) for s, _ in groups]),
+        spans=np.concatenate([s for s, _ in groups] or [np.zeros((0, 2), np.int32)]).astype(np.int32),
+        vectors=np.concatenate([v for _, v in groups] or [np.zeros((0, vectors.shape[1]))]).astype(
+            np.float32
+        ),
+    )
     return {role: store.file_entry(path) for role, path in paths.items()}
 
 
@@ -187,9 +259,9 @@ def build_index(
         index_type = dense.resolve_index_type(settings.index_type, n_old)
         if old and new_hashes == old_hashes and manifest and manifest.get("index_type") == index_type:
             return BuildReport(**report, total_chunks=n_old, seconds=time.perf_counter() - started)
-        chunks, vectors, embedded = _collect(docs, settings, old, embedder, progress)
+        chunks, vectors, groups, embedded = _collect(docs, settings, old, embedder, progress)
         index_type = dense.resolve_index_type(settings.index_type, len(chunks))
-        files = _write(index_dir, chunks, vectors, index_type)
+        files = _write(index_dir, chunks, vectors, groups, index_type)
         new_manifest = {
             "format_version": store.FORMAT_VERSION,
             **params,
@@ -243,4 +315,14 @@ def load_index(index_dir: Path, model_id: str, docs: list[Document] | None = Non
             f"index files in {index_dir} disagree on the number of chunks: {store.REBUILD_HINT}"
         )
     lexical = LexicalIndex.load(index_dir / files["bm25"]["name"])
-    return LoadedIndex(manifest, chunks, vectors, faiss_index, lexical, manifest["documents"])
+    sentences = None
+    if "sentences" in files:
+        arrays = store.load_sentences(index_dir / files["sentences"]["name"])
+        if len(arrays["rows"]) and int(arrays["rows"].max()) >= len(chunks):
+            raise IndexStateError(
+                f"index files in {index_dir} disagree on the number of chunks: {store.REBUILD_HINT}"
+            )
+        sentences = SentenceVectors(arrays["rows"], arrays["spans"], arrays["vectors"])
+    return LoadedIndex(
+        manifest, chunks, vectors, faiss_index, lexical, manifest["documents"], sentences=sentences
+    )

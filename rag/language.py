@@ -118,6 +118,41 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Shorter "sentences" are photo captions ("Ikhtisar Seminar."); lines without a final stop are headings
+# ("Sepakati 4 arah kerja sama strategis") or links: never worth a token.
+MIN_SENTENCE_WORDS = 4
+# A sentence longer than this (~90 tokens) is offered in clauses, cut after ";" or ":": the articles
+# list a ministry's plans in one 300-token sentence, which would take the whole budget or be left out
+# with the one clause that answers ("... agar perusahaan Vietnam seperti Viettel dan VNPT ...").
+MAX_PIECE_CHARS = 300
+_CLAUSE_END_RE = re.compile(r"[;:](?=\s)")
+
+
+def _is_prose(sentence: str) -> bool:
+    """A sentence worth showing: not a heading, caption or link line (those lack a final stop)."""
+    return len(sentence.split()) >= MIN_SENTENCE_WORDS and sentence.rstrip()[-1:] in ".!?\"'”’)…"
+
+
+def prose_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the prose sentences of a text, long ones cut into clauses of at least 4 words.
+
+    The units the prompt picks from and the sentence vectors of the index are made of.
+    """
+    spans = []
+    for a, b in split_sentences(text):
+        if not _is_prose(text[a:b]):
+            continue
+        start = a
+        if b - a > MAX_PIECE_CHARS:
+            for match in _CLAUSE_END_RE.finditer(text, a, b):
+                cut = match.end()
+                if min(len(text[start:cut].split()), len(text[cut:b].split())) >= MIN_SENTENCE_WORDS:
+                    spans.append((start, cut))
+                    start = cut + len(text[cut:b]) - len(text[cut:b].lstrip())
+        spans.append((start, b))
+    return spans
+
+
 def _append_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     """Add text[start:end], stripped of white space, when it holds a word."""
     chunk = text[start:end]

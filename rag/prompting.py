@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.language import ABSTENTIONS, LANGUAGE_NAMES, content_terms, split_sentences
+from rag.language import ABSTENTIONS, LANGUAGE_NAMES, content_terms, prose_spans
 from rag.types import Hit
 
 # Everything before the real question is identical bytes on every call: llama.cpp keeps the KV cache of
@@ -53,17 +53,8 @@ CHARS_PER_TOKEN = 3.4
 # first token p50 3.9 s and accuracy 0.867; 300 tokens ~7 s and 0.880. Prefill runs at ~60 tokens/s.
 PASSAGE_TOKEN_BUDGET = 200
 MAX_PASSAGES = 4
-# Shorter "sentences" are photo captions ("Ikhtisar Seminar."); lines without a final stop are headings
-# ("Sepakati 4 arah kerja sama strategis") or links: never worth a token.
-MIN_SENTENCE_WORDS = 4
 FIRST_SHARE = 0.5
 NUMBER_BONUS = 0.25
-# A sentence longer than this (~90 tokens) is offered in clauses, cut after ";" or ":": the articles
-# list a ministry's plans in one 300-token sentence, which would take the whole budget or be left out
-# with the one clause that answers ("... agar perusahaan Vietnam seperti Viettel dan VNPT ...").
-MAX_PIECE_CHARS = 300
-_CLAUSE_END_RE = re.compile(r"[;:](?=\s)")
-
 _PASSAGE_RE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 _QUESTION_RE = re.compile(r"^Question: (.*)$", re.MULTILINE)
 
@@ -78,34 +69,12 @@ class Passage:
     spans: tuple[tuple[int, int], ...]  # offsets of the chosen sentences inside hit.chunk.text
 
 
-def _is_prose(sentence: str) -> bool:
-    """A sentence worth showing: not a heading, caption or link line (those lack a final stop)."""
-    return len(sentence.split()) >= MIN_SENTENCE_WORDS and sentence.rstrip()[-1:] in ".!?\"'”’)…"
-
-
 def estimate_tokens(text: str) -> int:
     """Roughly how many model tokens a text takes."""
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 Similarity = Callable[[str, list[str]], list[float]]
-
-
-def _pieces(text: str) -> list[tuple[int, int]]:
-    """Spans of the prose sentences of a chunk, long ones cut into clauses of at least 4 words."""
-    spans = []
-    for a, b in split_sentences(text):
-        if not _is_prose(text[a:b]):
-            continue
-        start = a
-        if b - a > MAX_PIECE_CHARS:
-            for match in _CLAUSE_END_RE.finditer(text, a, b):
-                cut = match.end()
-                if min(len(text[start:cut].split()), len(text[cut:b].split())) >= MIN_SENTENCE_WORDS:
-                    spans.append((start, cut))
-                    start = cut + len(text[cut:b]) - len(text[cut:b].lstrip())
-        spans.append((start, b))
-    return spans
 
 
 def _sentence_scores(
@@ -117,7 +86,7 @@ def _sentence_scores(
     question in English or Vietnamese shares few words with Indonesian passages.
     """
     query_terms = content_terms(query)
-    spans = [_pieces(h.chunk.text) for h in hits]
+    spans = [prose_spans(h.chunk.text) for h in hits]
     terms = [[content_terms(h.chunk.text[a:b]) for a, b in row] for h, row in zip(hits, spans, strict=True)]
     doc_freq = Counter(t for row in terms for sentence in row for t in sentence)
     n_sentences = max(1, sum(len(row) for row in spans))

@@ -49,11 +49,17 @@ class Retriever:
         self.rrf_k = rrf_k
         self.last_timings: dict[str, float] = {}
 
-    def _dense(self, query: str, depth: int) -> list[tuple[int, float]]:
+    def _dense(
+        self, query: str, depth: int, sentences: bool = False
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """Chunks by their vector and, with `sentences`, chunks by the vector of their best sentence."""
         started = time.perf_counter()
         vector = self.embedder.embed_queries([query])[0]
         self.last_timings["embed_ms"] = (time.perf_counter() - started) * 1000
-        return search_faiss(self.index.faiss, vector, depth)
+        by_sentence = []
+        if sentences and self.index.sentences is not None:
+            by_sentence = self.index.sentences.best_chunks(vector, depth)
+        return search_faiss(self.index.faiss, vector, depth), by_sentence
 
     def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k chunks for a query, best first, with the scores of every retriever involved."""
@@ -65,12 +71,12 @@ class Retriever:
             raise InputError("the question is empty")
         started = time.perf_counter()
         depth = max(top_k, FUSION_DEPTH)
-        dense = self._dense(query, depth) if mode != "lexical" else []
+        dense, by_sentence = self._dense(query, depth, mode == "hybrid") if mode != "lexical" else ([], [])
         lexical = self.index.lexical.search(query, depth) if mode != "dense" else []
         # The lexical list counts as much as the query's words are the articles' words: fully for an
         # Indonesian question, little for a Vietnamese one whose BM25 matches are accidental.
         weight = self.index.lexical.coverage(query) if mode == "hybrid" else 1.0
-        hits = self._hits(dense, lexical, mode, top_k, weight)
+        hits = self._hits(dense, lexical, mode, top_k, weight, by_sentence)
         self.last_timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         return hits
 
@@ -81,12 +87,15 @@ class Retriever:
         mode: str,
         top_k: int,
         lexical_weight: float = 1.0,
+        by_sentence: list[tuple[int, float]] | None = None,
     ) -> list[Hit]:
+        by_sentence = by_sentence or []
         d_rank = {row: (rank, score) for rank, (row, score) in enumerate(dense, start=1)}
         l_rank = {row: (rank, score) for rank, (row, score) in enumerate(lexical, start=1)}
+        s_rank = {row: (rank, score) for rank, (row, score) in enumerate(by_sentence, start=1)}
         if mode == "hybrid":
-            lists = [[str(r) for r, _ in dense], [str(r) for r, _ in lexical]]
-            fused = reciprocal_rank_fusion(lists, self.rrf_k, [1.0, lexical_weight])
+            lists = [[str(r) for r, _ in ranked] for ranked in (dense, lexical, by_sentence)]
+            fused = reciprocal_rank_fusion(lists, self.rrf_k, [1.0, lexical_weight, 1.0])
             ranked = [(int(key), score) for key, score in fused]
         else:
             ranked = dense if mode == "dense" else lexical
@@ -101,6 +110,8 @@ class Retriever:
                     lexical_score=l_rank[row][1] if row in l_rank else None,
                     dense_rank=d_rank[row][0] if row in d_rank else None,
                     lexical_rank=l_rank[row][0] if row in l_rank else None,
+                    sentence_score=s_rank[row][1] if row in s_rank else None,
+                    sentence_rank=s_rank[row][0] if row in s_rank else None,
                 )
             )
         return hits

@@ -152,3 +152,21 @@ def save_lexical(path: Path, lexical: LexicalIndex) -> None:
 def load_vectors(path: Path) -> np.ndarray:
     """The chunk vectors, memory-mapped read-only."""
     return np.load(path, mmap_mode="r")
+
+
+def save_sentences(path: Path, rows: np.ndarray, spans: np.ndarray, vectors: np.ndarray) -> None:
+    """Write the sentence rows, spans and vectors as one .npz file."""
+    with path.open("wb") as handle:
+        np.savez(handle, rows=rows, spans=spans, vectors=vectors)
+
+
+def load_sentences(path: Path) -> dict[str, np.ndarray]:
+    """The arrays written by save_sentences; a damaged file raises IndexStateError."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in ("rows", "spans", "vectors")}
+    except (OSError, ValueError, KeyError, EOFError):
+        raise IndexStateError(f"sentence file {path.name} is damaged: {REBUILD_HINT}") from None
+    if not len(arrays["rows"]) == len(arrays["spans"]) == len(arrays["vectors"]):
+        raise IndexStateError(f"sentence file {path.name} is damaged: {REBUILD_HINT}")
+    return arrays

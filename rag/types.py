@@ -43,6 +43,8 @@ class Hit:
     lexical_score: float | None = None
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    sentence_score: float | None = None  # cosine of the chunk's best sentence (hybrid mode)
+    sentence_rank: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

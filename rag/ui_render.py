@@ -16,12 +16,14 @@ TRACE_TEXT = {
     "id": {"query": "Kueri yang dicari", "question": "Pertanyaan", "lang": "Bahasa jawaban",
            "passages": "Potongan yang ditemukan", "prompt": "Prompt untuk model", "checks": "Pemeriksaan",
            "timings": "Waktu", "models": "Model", "cited": "dikutip", "rank": "Peringkat",
-           "passage": "Potongan", "dense": "Dense (cosinus)", "bm25": "BM25", "fused": "Gabungan (RRF)",
+           "passage": "Potongan", "dense": "Dense (cosinus)", "sentence": "Kalimat terbaik (cosinus)",
+           "bm25": "BM25", "fused": "Gabungan (RRF)",
            "no_prompt": "Model tidak dipanggil (jawaban ditolak sebelum generasi)."},
     "en": {"query": "Query searched", "question": "Question", "lang": "Answer language",
            "passages": "Retrieved passages", "prompt": "Prompt sent to the model", "checks": "Checks",
            "timings": "Timings", "models": "Models", "cited": "cited", "rank": "Rank",
-           "passage": "Passage", "dense": "Dense (cosine)", "bm25": "BM25", "fused": "Fused (RRF)",
+           "passage": "Passage", "dense": "Dense (cosine)", "sentence": "Best sentence (cosine)",
+           "bm25": "BM25", "fused": "Fused (RRF)",
            "no_prompt": "The model was not called (abstained before generation)."},
 }  # fmt: skip
 ARTICLE_TEXT = {
@@ -49,8 +51,8 @@ def _passage_row(hit: Hit, cited: set[str], lang: str) -> str:
     return (
         f'<tr><td class="num">{hit.rank}</td><td><details><summary><code>{escape(chunk.chunk_id)}</code>{tag}'
         f'</summary><div class="rag-chunk">{escape(chunk.text)}</div></details></td>'
-        f"{_score(hit.dense_score, hit.dense_rank)}{_score(hit.lexical_score, hit.lexical_rank, 2)}"
-        f"{_score(hit.score, None, 4)}</tr>"
+        f"{_score(hit.dense_score, hit.dense_rank)}{_score(hit.sentence_score, hit.sentence_rank)}"
+        f"{_score(hit.lexical_score, hit.lexical_rank, 2)}{_score(hit.score, None, 4)}</tr>"
     )
 
 
@@ -67,7 +69,7 @@ def render_trace(answer: Answer, lang: str, index_id: str = "") -> str:
     cited = {c.chunk_id for c in answer.citations}
     head = (
         f"<th>{escape(t['rank'])}</th><th>{escape(t['passage'])}</th><th>{escape(t['dense'])}</th>"
-        f"<th>{escape(t['bm25'])}</th><th>{escape(t['fused'])}</th>"
+        f"<th>{escape(t['sentence'])}</th><th>{escape(t['bm25'])}</th><th>{escape(t['fused'])}</th>"
     )
     rows = "".join(_passage_row(h, cited, lang) for h in answer.hits)
     prompt = f"<pre>{escape(answer.prompt)}</pre>" if answer.prompt else f"<p>{escape(t['no_prompt'])}</p>"

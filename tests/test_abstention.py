@@ -22,18 +22,25 @@ def _hits(dense: float | None) -> list[Hit]:
 
 
 @pytest.mark.parametrize(
-    ("question", "dense", "abstain"),
+    ("question", "lang", "dense", "abstain"),
     [
-        ("Kapan Qualcomm meluncurkan pusat AI?", 0.88, False),
-        ("Kapan Qualcomm meluncurkan pusat AI?", OFF_TOPIC_DENSE - 0.01, True),  # off topic
-        ("Kapan Qualcomm meluncurkan pusat AI?", None, False),  # lexical-only search: no dense evidence
-        ("Bagaimana kerja sama AI Vietnam dengan Jepang?", 0.9, True),  # a name found in no passage
-        ("What did Qualcomm open in Hanoi?", 0.85, False),
-        ("What happened in 2040?", 0.85, True),  # a number found in no passage
+        ("Kapan Qualcomm meluncurkan pusat AI?", "id", 0.88, False),
+        ("Kapan Qualcomm meluncurkan pusat AI?", "id", OFF_TOPIC_DENSE - 0.01, True),  # off topic
+        ("Kapan Qualcomm meluncurkan pusat AI?", "id", None, False),  # lexical-only search: no dense evidence
+        ("Bagaimana kerja sama AI Vietnam dengan Jepang?", "id", 0.9, True),  # a name found in no passage
+        # abbreviations the articles spell out, and title abbreviations, are not names
+        ("Apa rencana Qualcomm untuk SDM AI di Hanoi?", "id", 0.9, False),
+        ("Kapan Wamen meluncurkan pusat AI di Hanoi?", "id", 0.9, False),
+        ("What did Qualcomm open in Hanoi?", "en", 0.85, False),
+        ("What happened in 2040?", "en", 0.85, True),  # a number found in no passage
+        # names in English and Vietnamese are spelled their own way ("Geneva", "Jenewa"): numbers only
+        ("What did Qualcomm open ahead of the Geneva dialogue?", "en", 0.85, False),
+        ("Ai là Phó Giám đốc của Qualcomm tại Hà Nội?", "vi", 0.85, False),
+        ("Qualcomm làm gì vào năm 2040?", "vi", 0.85, True),
     ],
 )
-def test_gate_before_generation(question: str, dense: float | None, abstain: bool) -> None:
-    assert gate_before_generation(question, _hits(dense)).abstain is abstain
+def test_gate_before_generation(question: str, lang: str, dense: float | None, abstain: bool) -> None:
+    assert gate_before_generation(question, _hits(dense), lang).abstain is abstain
 
 
 def test_gate_without_hits_abstains() -> None:

@@ -167,7 +167,7 @@ def test_trace_panel_shows_scores_prompt_and_checks(page: Any) -> None:
     trace = page.locator("#rag-trace .rag-trace")
     trace.wait_for(timeout=5000)
     headers = trace.locator("th").all_inner_texts()
-    assert {"Dense (cosinus)", "BM25", "Gabungan (RRF)"} <= set(headers)
+    assert {"Dense (cosinus)", "Kalimat terbaik (cosinus)", "BM25", "Gabungan (RRF)"} <= set(headers)
     assert "<system>" in trace.locator("pre").inner_text()
     assert trace.locator(".rag-check-pass").count() >= 1 and "002_b3112e32e3631ae7#" in trace.inner_text()
 

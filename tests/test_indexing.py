@@ -13,6 +13,7 @@ from rag import store
 from rag.corpus import load_corpus
 from rag.errors import IndexStateError
 from rag.indexing import build_index, load_index
+from rag.language import prose_spans
 from rag.settings import Settings
 
 
@@ -29,9 +30,14 @@ def test_manifest_records_what_the_index_depends_on(settings: Settings, fake_emb
     assert manifest["index_type"] == "flat"
     assert set(manifest["documents"]) == {"alpha", "beta", "gamma"}
     assert all(len(d["content_hash"]) == 64 for d in manifest["documents"].values())
-    assert set(manifest["files"]) == {"chunks", "vectors", "faiss", "bm25"}
+    assert set(manifest["files"]) == {"chunks", "vectors", "faiss", "bm25", "sentences"}
     assert report.added == ("alpha", "beta", "gamma") and report.wrote
-    assert fake_embedder.passages_embedded == report.total_chunks
+    index = load_index(settings.index_dir, fake_embedder.model_id)
+    assert report.total_chunks == len(index.chunks)
+    assert index.sentences is not None
+    n_sentences = sum(len(prose_spans(c.text)) for c in index.chunks)
+    assert len(index.sentences.rows) == n_sentences > 0
+    assert fake_embedder.passages_embedded == report.total_chunks + n_sentences, "each chunk, sentence once"
 
 
 def test_rebuilding_an_unchanged_corpus_does_nothing(settings: Settings, fake_embedder: FakeEmbedder) -> None:
@@ -61,13 +67,21 @@ def test_only_changed_articles_are_embedded(settings: Settings, fake_embedder: F
         ("gamma",),
         ("alpha",),
     )
-    assert fake_embedder.passages_embedded == report.embedded_chunks == 2
     index = load_index(settings.index_dir, fake_embedder.model_id, load_corpus(corpus))
+    new = [c for c in index.chunks if c.doc_id in ("beta", "delta")]
+    assert report.embedded_chunks == len(new) == 2
+    assert fake_embedder.passages_embedded == 2 + sum(len(prose_spans(c.text)) for c in new)
     assert {c.doc_id for c in index.chunks} == {"alpha", "beta", "delta"}
     fresh = FakeEmbedder().embed_passages([c.text for c in index.chunks])
     assert (abs(index.vectors - fresh) < 1e-6).all(), "reused and new vectors sit on the right rows"
+    assert index.sentences is not None
+    pairs = zip(index.sentences.rows, index.sentences.spans, strict=True)
+    texts = [index.chunks[row].text[a:b] for row, (a, b) in pairs]
+    assert texts == [c.text[a:b] for c in index.chunks for a, b in prose_spans(c.text)], "in row order"
+    fresh = FakeEmbedder().embed_passages(texts)
+    assert (abs(index.sentences.vectors - fresh) < 1e-6).all(), "reused and new sentence vectors match"
     leftovers = [p.name for p in settings.index_dir.iterdir() if not p.name.startswith(".")]
-    assert len(leftovers) == 5, "files of the previous build are removed"
+    assert len(leftovers) == 6, "files of the previous build are removed"
 
 
 def test_interrupted_build_leaves_previous_index_usable(
@@ -106,7 +120,7 @@ def test_missing_index(tmp_path: Path) -> None:
         load_index(tmp_path, "x")
 
 
-@pytest.mark.parametrize("role", ["faiss", "chunks", "vectors"])
+@pytest.mark.parametrize("role", ["faiss", "chunks", "vectors", "sentences"])
 def test_damaged_files_are_detected(settings: Settings, fake_embedder: FakeEmbedder, role: str) -> None:
     _build(settings, fake_embedder)
     manifest = json.loads((settings.index_dir / "manifest.json").read_text())
@@ -146,3 +160,18 @@ def test_index_types_search_the_same_small_corpus(
     assert index.manifest["index_type"] == index_type
     hits = Retriever(index, fake_embedder).search("Qualcomm ponsel pintar otomotif", top_k=1, mode="dense")
     assert hits[0].chunk.doc_id == "beta"
+
+
+def test_a_sentence_file_that_does_not_fit_the_chunks_is_refused(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    _build(settings, fake_embedder)
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    path = settings.index_dir / manifest["files"]["sentences"]["name"]
+    arrays = store.load_sentences(path)
+    store.save_sentences(path, arrays["rows"] + 100, arrays["spans"], arrays["vectors"])
+    manifest["files"]["sentences"] = store.file_entry(path)  # consistent hashes, inconsistent content
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStateError, match=r"disagree on the number of chunks.*--rebuild"):
+        load_index(settings.index_dir, fake_embedder.model_id)

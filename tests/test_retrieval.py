@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import json
 
+import numpy as np
 import pytest
+from conftest import FakeEmbedder
 
 from rag.corpus import load_corpus
 from rag.errors import InputError
-from rag.indexing import build_index, load_index
+from rag.indexing import SentenceVectors, build_index, load_index
 from rag.retrieval import Retriever, reciprocal_rank_fusion
 from rag.settings import Settings
 
@@ -62,11 +65,47 @@ def test_modes_find_the_passage(retriever: Retriever, mode: str) -> None:
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
 
 
-def test_hybrid_hits_carry_both_scores(retriever: Retriever) -> None:
+def test_hybrid_hits_carry_every_score(retriever: Retriever) -> None:
     hit = retriever.search("superkomputer NATIF", top_k=1, mode="hybrid")[0]
     assert hit.chunk.doc_id == "alpha"
-    assert hit.dense_score is not None and hit.lexical_score is not None
-    assert hit.dense_rank == 1 and hit.lexical_rank == 1
+    assert hit.dense_score is not None and hit.lexical_score is not None and hit.sentence_score is not None
+    assert hit.dense_rank == 1 and hit.lexical_rank == 1 and hit.sentence_rank == 1
+    assert hit.sentence_score >= hit.dense_score, "one sentence matches a short query better than its chunk"
+    dense = retriever.search("superkomputer NATIF", top_k=1, mode="dense")[0]
+    assert dense.sentence_score is None and dense.score == dense.dense_score
+
+
+def _sentences(rows: list[int], vectors: list[list[float]]) -> SentenceVectors:
+    matrix = np.array(vectors, np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return SentenceVectors(np.array(rows, np.int32), np.zeros((len(rows), 2), np.int32), matrix)
+
+
+def test_a_chunk_ranks_by_its_best_sentence() -> None:
+    vectors = [[1, 0, 0], [0.2, 1, 0], [0.9, 0.1, 0], [0, 0, 1], [0.5, 0.5, 0.7]]
+    sentences = _sentences([0, 0, 1, 1, 2], vectors)
+    ranked = sentences.best_chunks(np.array([1, 0, 0], np.float32), depth=3)
+    assert [row for row, _ in ranked] == [0, 1, 2], "each chunk once, by its best sentence"
+    assert ranked[0][1] == pytest.approx(1.0)
+    assert ranked[1][1] == pytest.approx(0.9 / np.linalg.norm([0.9, 0.1, 0]))
+    assert [row for row, _ in sentences.best_chunks(np.array([0, 0, 1], np.float32), depth=1)] == [1]
+
+
+def test_an_index_without_sentence_vectors_still_answers_then_gets_them(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    build_index(load_corpus(settings.corpus_dir), settings, fake_embedder)
+    manifest_path = settings.index_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    (settings.index_dir / manifest["files"].pop("sentences")["name"]).unlink()
+    manifest_path.write_text(json.dumps(manifest))  # as an index built by an earlier version
+    index = load_index(settings.index_dir, fake_embedder.model_id)
+    assert index.sentences is None
+    hits = Retriever(index, fake_embedder).search("superkomputer NATIF", top_k=2)
+    assert hits[0].chunk.doc_id == "alpha" and all(h.sentence_score is None for h in hits)
+    report = build_index(load_corpus(settings.corpus_dir), settings, fake_embedder)
+    assert report.wrote and report.embedded_chunks == report.total_chunks, "embedded again, sentences too"
+    assert load_index(settings.index_dir, fake_embedder.model_id).sentences is not None
 
 
 def test_lexical_search_with_only_stop_words_finds_nothing(retriever: Retriever) -> None:

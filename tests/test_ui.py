@@ -44,7 +44,10 @@ CITATION = Citation(
     start=100 + PASSAGE.index(QUOTE),
     end=100 + PASSAGE.index(QUOTE) + len(QUOTE),
 )
-HIT = Hit(CHUNK, score=0.0328, rank=1, dense_score=0.866, lexical_score=6.96, dense_rank=1, lexical_rank=2)
+HIT = Hit(
+    CHUNK, score=0.0328, rank=1, dense_score=0.866, lexical_score=6.96, dense_rank=1, lexical_rank=2,
+    sentence_score=0.912, sentence_rank=3,
+)  # fmt: skip
 
 
 def answer(**changes: object) -> Answer:
@@ -217,8 +220,10 @@ def test_trace_shows_query_scores_prompt_checks_timings_and_models() -> None:
     for part in (
         "dana awal Australia AVSTC",
         "0.866",
+        '0.912 <span class="rag-rank">#3</span>',
         "6.96",
         "0.0328",
+        "Best sentence (cosine)",
         "retrieval_ms",
         "extractive",
         "2025/abc",
