@@ -32,7 +32,18 @@ _REFUSAL_RE = re.compile(
 # Questions whose answer must be a number or a date, in the three languages.
 _ASKS_NUMBER_RE = re.compile(
     r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|when|what year|which year|"
-    r"bao nhiêu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b",
+    r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b",
+    re.IGNORECASE,
+)
+# "How long" questions, and the durations that answer them: a number with a unit of time ("lebih dari
+# 15 tahun", "50 years", "3 tháng"). "hampir 10.000 kader" is a count, "sejak 2016" a date.
+_ASKS_DURATION_RE = re.compile(r"\b(berapa lama|how long|bao lâu)\b", re.IGNORECASE)
+_DURATION_RE = re.compile(
+    r"\b(?:\d[\d.,]*|satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|\w+ puluh|"
+    r"\w+ belas|seratus|beberapa|puluhan|one|two|three|four|five|six|seven|eight|nine|ten|several|"
+    r"một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|vài)\s+(?:hari|minggu|pekan|bulan|tahun|jam|menit|dekade|"
+    r"abad|days?|weeks?|months?|years?|hours?|minutes?|decades?|centur(?:y|ies)|ngày|tuần|tháng|năm|giờ|"
+    r"phút|thập kỷ|thế kỷ)\b",
     re.IGNORECASE,
 )
 # Questions whose answer is a date or an amount of money: those are written with digits (or a month
@@ -87,6 +98,16 @@ def asks_for_number(question: str) -> bool:
 def asks_for_name(question: str) -> bool:
     """True for 'who' questions."""
     return bool(_ASKS_NAME_RE.search(question))
+
+
+def asks_for_duration(question: str) -> bool:
+    """True for 'how long' questions: their answer is a length of time."""
+    return bool(_ASKS_DURATION_RE.search(question))
+
+
+def states_duration(sentence: str) -> bool:
+    """True when a sentence states a length of time: a number with a unit ("15 tahun", "two weeks")."""
+    return bool(_DURATION_RE.search(sentence))
 
 
 def asks_for_count(question: str) -> bool:
@@ -167,11 +188,14 @@ def decide_after_generation(
         return Decision(True, (f"checks: {why}",))
     if asks_for_number(question) and not any(_states_number(s) for s in kept):
         return Decision(True, ("checks: the question asks for a number or date and the answer states none",))
-    if asks_for_count(question) and not any(states_count(s) for s in kept):
-        # "Sudah berapa lama ...?" answered "sejak tahun 2025": a year is not a count or a duration
-        return Decision(
-            True, ("checks: the question asks how many, how much or how long; the answer states only dates",)
-        )
+    if asks_for_duration(question):
+        # "Berapa lama pelatihan ...?" answered "pelatihan bagi hampir 10.000 kader": a count, or a year
+        # ("sejak tahun 2025"), is not a length of time
+        if not any(states_duration(s) for s in kept):
+            return Decision(True, ("checks: the question asks how long and the answer states no duration",))
+    elif asks_for_count(question) and not any(states_count(s) for s in kept):
+        why = "the question asks how many or how much; the answer states only dates"
+        return Decision(True, (f"checks: {why}",))
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)
     if (_ASKS_WHEN_RE.search(question) or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
         return Decision(

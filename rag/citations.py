@@ -137,7 +137,13 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
 
 
 def support(
-    claim: str, passage: Passage, *, min_score: float, question: str = "", article: str = ""
+    claim: str,
+    passage: Passage,
+    *,
+    min_score: float,
+    question: str = "",
+    article: str = "",
+    new_words: bool = False,
 ) -> Support:
     """Check a claim against one passage: its facts must all be in one place, and its terms overlap it.
 
@@ -147,17 +153,24 @@ def support(
     names and numbers, repeated by the claim, must be somewhere in the passage's article (`article`, or
     else its chunk): "Ambassador Bird's view of the EU AI law" cannot be quoted from an article in
     which Bird does not appear.
+
+    With `new_words` (a claim in the passages' language), the claim's words that are not the question's,
+    what it adds, must include at least one word of that place: "Kaan Cetinturk adalah kepala UNICEF"
+    has the question's name and the passage's "UNICEF", but "kepala" (head) comes from nowhere.
     """
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
     sentences = split_sentences(chunk_text)
     outside_article = missing_facts(claim, article or chunk_text)
+    added = terms - content_terms(question) if new_words else set()
     best: tuple[int, float, tuple[int, int], tuple[str, ...]] | None = None
     for span in passage.spans:
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
         score = len(terms & sentence_terms) / len(terms) if terms else 0.0
         window = chunk_text[slice(*_neighbourhood(sentences, span))]
         missing = missing_facts(claim, window, given=question) or outside_article
+        if added and not added & content_terms(window):
+            missing = missing or tuple(w for w in words(claim) if content_terms(w) & added)
         if best is None or (len(missing), -score) < (best[0], -best[1]):
             best = (len(missing), score, span, missing)
     assert best is not None  # a passage has at least one span
@@ -211,7 +224,9 @@ def check_claims(
 
     def support_of(claim: Claim, p: Passage) -> Support:
         article = articles.get(p.hit.chunk.doc_id, "")
-        return support(claim.text, p, min_score=min_score, question=question, article=article)
+        return support(
+            claim.text, p, min_score=min_score, question=question, article=article, new_words=lang == "id"
+        )
 
     kept: list[Checked] = []
     lines: list[str] = []

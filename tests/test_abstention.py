@@ -126,6 +126,12 @@ def test_an_answer_in_another_language_is_refused(
         ("Sudah berapa lama kerja sama itu berjalan?", ["Kerja sama itu sudah berjalan 15 tahun."], False),
         ("Berapa pihak yang menandatangani?", ["Kedua belah pihak menandatangani pada 10 Juni."], True),
         ("How long has the programme run?", ["It has run since June 2021."], True),
+        # "how long" needs a length of time: a count of people is not one
+        ("Berapa lama pelatihan itu berlangsung?", ["Pelatihan diikuti hampir 10.000 kader."], True),
+        ("Berapa lama pelatihan itu berlangsung?", ["Pelatihan berlangsung selama dua minggu."], False),
+        ("How long has the programme run?", ["It has run for more than 50 years."], False),
+        ("Chương trình kéo dài bao lâu?", ["Chương trình kéo dài 3 tháng."], False),
+        ("Chương trình kéo dài bao lâu?", ["Chương trình có 200 học viên."], True),
     ],
 )
 def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: bool) -> None:

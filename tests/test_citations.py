@@ -105,6 +105,40 @@ def test_check_claims(passages: list[Passage], answer: str, lang: str, kept: lis
     assert lines[-1].startswith(verdict)
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "lang", "kept"),
+    [
+        # what the answer adds to the question ("kepala", head) is nowhere near the cited sentence
+        (
+            "Apa jabatan Julien Guerrier di Uni Eropa?",
+            "Julien Guerrier adalah kepala Uni Eropa [2].",
+            "id",
+            False,
+        ),
+        (
+            "Apa jabatan Julien Guerrier?",
+            "Julien Guerrier adalah Duta Besar Uni Eropa untuk Vietnam [2].",
+            "id",
+            True,
+        ),
+        # an English answer shares no words with Indonesian passages: the rule is for Indonesian only
+        (
+            "What is Julien Guerrier's job?",
+            "Julien Guerrier is the EU ambassador to Vietnam [2].",
+            "en",
+            True,
+        ),
+    ],
+)
+def test_what_an_answer_adds_must_come_from_its_source(
+    passages: list[Passage], question: str, answer: str, lang: str, kept: bool
+) -> None:
+    checked, lines = check_claims(parse_answer(answer, {1, 2}), passages, lang, question)
+    assert bool(checked) is kept
+    if not kept:
+        assert lines[-1].startswith("fail [2]") and "[2] lacks kepala" in lines[-1]
+
+
 def test_unknown_markers_are_reported_and_removed(passages: list[Passage]) -> None:
     checked, lines = check_claims(
         parse_answer("Julien Guerrier adalah Duta Besar Uni Eropa [2][9].", {1, 2}), passages, "id"
