@@ -54,4 +54,4 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) index/*.jsonl index/*.npy index/*.index index/bm25-* index/manifest.json
+	rm -rf $(VENV) index/*.jsonl index/*.npy index/*.index index/*.npz index/bm25-* index/manifest.json

@@ -149,6 +149,14 @@ def _states_date_or_amount(sentence: str) -> bool:
     return bool(re.search(r"\d", sentence) or _MONTHS_RE.search(sentence))
 
 
+def asked_but_absent(question: str, text: str, lang: str) -> list[str]:
+    """The question's numbers, and an Indonesian question's names (not abbreviations), absent from text."""
+    missing = list(missing_facts(question, text, names=False))
+    if lang == "id":
+        missing += [n for n in missing_facts(question, text) if n not in missing and not n.isupper()]
+    return missing
+
+
 def gate_before_generation(question: str, hits: list[Hit], lang: str = "id") -> Decision:
     """Abstain without generating when retrieval shows the articles cannot hold the answer."""
     if not hits:
@@ -163,10 +171,7 @@ def gate_before_generation(question: str, hits: list[Hit], lang: str = "id") -> 
     # and not abbreviations: users write "SDM" and "Wamen" where the articles spell the words out, and an
     # English or Vietnamese question spells names its own way ("Geneva" for "Jenewa", "Phó" is a title).
     # A name the question repeats in its answer is still checked against the cited article.
-    passages = " ".join(h.chunk.text for h in hits)
-    missing = list(missing_facts(question, passages, names=False))
-    if lang == "id":
-        missing += [n for n in missing_facts(question, passages) if n not in missing and not n.isupper()]
+    missing = asked_but_absent(question, " ".join(h.chunk.text for h in hits), lang)
     if missing:
         return Decision(True, (f"retrieval: question mentions {', '.join(missing)}, found in no passage",))
     return Decision(False, (f"retrieval: best dense score {top_dense if top_dense is not None else 'n/a'}",))

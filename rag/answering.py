@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from rag.abstention import (
     MIN_QUESTION_COVERAGE,
     Decision,
+    asked_but_absent,
     asks_for_number,
     decide_after_generation,
     gate_before_generation,
@@ -21,7 +22,6 @@ from rag.citations import (
     Checked,
     Claim,
     check_claims,
-    missing_facts,
     parse_answer,
     question_coverage,
     render_answer,
@@ -249,7 +249,7 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     window = " ".join(
         sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports
     )
-    if missing := missing_facts(question, window):
+    if missing := asked_but_absent(question, window, "id"):
         return f"lacks the question's {', '.join(missing)}"
     return ""
 

@@ -196,7 +196,9 @@ def _collect(
     matrix[slots] = new_vectors
     for slot, group in zip(slots, new_groups, strict=True):
         groups[slot] = group
-    return chunks, matrix, [g for g in groups if g is not None], len(fresh)
+    filled = [g for g in groups if g is not None]
+    assert len(filled) == len(chunks)  # every fresh slot got its sentences above
+    return chunks, matrix, filled, len(fresh)
 
 
 def _write(

@@ -156,6 +156,20 @@ def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
     assert all(DOC[c.start : c.end] == c.quote and c.quote[:-1] in answer.answer for c in answer.citations)
 
 
+def test_an_abbreviation_in_the_question_does_not_block_the_answer() -> None:
+    # users write "SDM" (sumber daya manusia) where the articles spell the words out: neither the gate
+    # nor the quote's "every name of the question" test takes it for a name the passages lack
+    answer, _, _ = _ask(
+        "Berapa dana awal Australia untuk SDM AVSTC?", "Dana awal Australia untuk SDM AVSTC [1]."
+    )
+    assert not answer.abstained, answer.checks
+    assert "AUD 2,1 juta" in answer.answer
+    answer, generator, _ = _ask(
+        "Berapa dana awal Jepang untuk AVSTC?", "Dana awal Jepang adalah AUD 2,1 juta [1]."
+    )
+    assert answer.abstained and not generator.calls, "a real name found in no passage still stops it"
+
+
 @pytest.mark.parametrize(
     ("question", "reply", "why"),
     [

@@ -1,4 +1,5 @@
-"""Sanity checks for the hand-written dev set evals/dev.jsonl (schema, counts, grounding)."""
+"""Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
+held-out evals/test.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "evals" / "dev.jsonl"
+TEST = ROOT / "evals" / "test.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -28,8 +30,8 @@ VI_DIACRITICS = re.compile(
 )
 
 
-def _rows() -> list[dict]:
-    lines = DEV.read_text(encoding="utf-8").splitlines()
+def _rows(path: Path) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 
@@ -41,15 +43,18 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-ROWS = _rows()
+ROWS = _rows(DEV)
+TEST_ROWS = _rows(TEST)
+ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
 
 def test_schema_and_field_order() -> None:
-    for row in ROWS:
+    for row in ALL_ROWS:
         assert list(row) == FIELDS, row.get("id")
         assert row["lang"] in MIN_PER_LANG, row["id"]
-        assert re.fullmatch(rf"{row['lang']}-\d{{3}}", row["id"]), row["id"]
+        prefix = "t-" if row in TEST_ROWS else ""
+        assert re.fullmatch(rf"{prefix}{row['lang']}-\d{{3}}", row["id"]), row["id"]
         assert isinstance(row["question"], str) and 5 < len(row["question"]) < 300, row["id"]
         assert isinstance(row["answerable"], bool), row["id"]
         assert isinstance(row["gold_docs"], list) and all(isinstance(d, str) for d in row["gold_docs"])
@@ -62,11 +67,19 @@ def test_schema_and_field_order() -> None:
 
 def test_file_is_utf8_not_ascii_escaped() -> None:
     assert "\\u00" not in DEV.read_text(encoding="utf-8")
+    assert "\\u00" not in TEST.read_text(encoding="utf-8")
 
 
 def test_unique_ids() -> None:
-    ids = [row["id"] for row in ROWS]
+    ids = [row["id"] for row in ALL_ROWS]
     assert len(ids) == len(set(ids))
+
+
+def test_held_out_questions_are_not_dev_questions() -> None:
+    dev = {_norm(row["question"]) for row in ROWS}
+    assert not [row["id"] for row in TEST_ROWS if _norm(row["question"]) in dev]
+    assert {row["lang"] for row in TEST_ROWS} == set(MIN_PER_LANG)
+    assert sum(not row["answerable"] for row in TEST_ROWS) >= len(TEST_ROWS) // 5
 
 
 def test_counts() -> None:
@@ -83,7 +96,7 @@ def test_counts() -> None:
 
 
 def test_vietnamese_questions_have_diacritics() -> None:
-    for row in ROWS:
+    for row in ALL_ROWS:
         if row["lang"] == "vi":
             assert VI_DIACRITICS.search(row["question"]), row["id"]
 
@@ -95,13 +108,13 @@ def test_every_document_is_covered() -> None:
     assert min(per_doc.values()) >= 5, per_doc
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if not r["answerable"]], ids=lambda r: r["id"])
+@pytest.mark.parametrize("row", [r for r in ALL_ROWS if not r["answerable"]], ids=lambda r: r["id"])
 def test_unanswerable_shape(row: dict) -> None:
     assert row["gold_docs"] == []
     assert row["must_include"] == []
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r["answerable"]], ids=lambda r: r["id"])
+@pytest.mark.parametrize("row", [r for r in ALL_ROWS if r["answerable"]], ids=lambda r: r["id"])
 def test_answerable_is_grounded(row: dict) -> None:
     gold = row["gold_docs"]
     assert gold, row["id"]
