@@ -22,8 +22,8 @@ def markdown(results: dict[str, Any]) -> str:
     lines += [
         "| stage | figure |",
         "|---|---|",
-        f"| index build ({idx['chunks']} chunks, {idx['embedder']}) | {idx['build_s']} s, "
-        f"{idx['passages_per_s']} passages/s |",
+        f"| index build ({idx['chunks']} chunks and {idx.get('sentences', 0)} sentences, {idx['embedder']}) "
+        f"| {idx['build_s']} s, {idx.get('texts_per_s', idx.get('passages_per_s'))} texts embedded/s |",
     ]
     for mode, row in results["retrieval_ms"].items():
         lines.append(f"| retrieval, {mode} | p50 {row['p50']} ms, p95 {row['p95']} ms |")

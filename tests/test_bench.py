@@ -70,6 +70,7 @@ def test_bench_command_smoke(tmp_path: Path, small_corpus: Path, monkeypatch: py
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "b" / "results.json").read_text())
     assert results["machine"]["cores"] >= 1
+    assert results["index"]["sentences"] > results["index"]["chunks"] > 0  # each chunk has sentences
     assert set(results["retrieval_ms"]) == {"hybrid", "dense", "lexical"}
     assert results["answers"]["questions"] == 3 and results["answers"]["peak_rss_mb"] > 50
     profile = results["answers"]["profile"]
