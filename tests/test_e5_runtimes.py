@@ -53,10 +53,11 @@ def test_vectors_agree_on_every_chunk_and_question(
 
 # The runtimes' vectors agree to cosine ~0.9999, so dense scores differ by up to ~0.001: two chunks
 # whose scores are closer than that may swap places at the edge of the top 5. Measured on the dev set:
-# identical top-5 sets for 92/98 questions (dense) and 96/98 (hybrid); every difference is such a tie.
-# In hybrid mode such a tie moves a chunk by one dense rank, which moves its fused score by about
-# 1/(60+r) - 1/(61+r) < 0.0003 near the top.
-TIE = {"dense": 0.001, "hybrid": 0.0005}
+# identical top-5 sets for 92/98 questions (dense) and 92/98 (hybrid); every difference is such a tie.
+# In hybrid mode such a tie moves a chunk by one rank in each list built from vectors (chunks, and
+# chunks by their best sentence), which moves its fused score by about 2 * (1/(60+r) - 1/(61+r)) < 0.0005
+# near the top; two chunks trading places can thus close a gap of up to 0.001.
+TIE = {"dense": 0.001, "hybrid": 0.001}
 
 
 def _same_up_to_ties(a: list, b: list, tie: float) -> bool:  # type: ignore[type-arg]
