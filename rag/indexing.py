@@ -35,6 +35,7 @@ class BuildReport:
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     embedded_chunks: int = 0
+    embedded_sentences: int = 0
     total_chunks: int = 0
     seconds: float = 0.0
     wrote: bool = False
@@ -169,13 +170,17 @@ def _embed(
 
 def _collect(
     docs: list[Document], settings: Settings, old: dict[str, Any], embedder: Embedder, progress: Any
-) -> tuple[list[Chunk], np.ndarray, list[Group], int]:
-    """All chunks, their vectors and sentence vectors in doc order, reusing those of unchanged documents."""
+) -> tuple[list[Chunk], np.ndarray, list[Group], list[Group]]:
+    """All chunks, their vectors and sentence groups in doc order, reusing those of unchanged documents.
+
+    Also returns the groups of the chunks embedded now.
+    """
     chunks: list[Chunk] = []
     vectors: list[np.ndarray] = []
-    groups: list[Group | None] = []
+    groups: list[Group] = []
     fresh: list[Chunk] = []
     slots: list[int] = []
+    empty: Group = (np.zeros((0, 2), np.int32), np.zeros((0, embedder.dim), np.float32))
     for doc in docs:
         if old and old["hashes"].get(doc.doc_id) == doc.content_hash and doc.doc_id in old["docs"]:
             kept, vecs, kept_groups = old["docs"][doc.doc_id]
@@ -189,16 +194,14 @@ def _collect(
             slots.append(len(chunks))
             chunks.append(chunk)
             vectors.append(np.zeros(embedder.dim, np.float32))
-            groups.append(None)
+            groups.append(empty)
             fresh.append(chunk)
     new_vectors, new_groups = _embed(embedder, fresh, progress)
     matrix = np.array(vectors, dtype=np.float32).reshape(-1, embedder.dim)
     matrix[slots] = new_vectors
     for slot, group in zip(slots, new_groups, strict=True):
         groups[slot] = group
-    filled = [g for g in groups if g is not None]
-    assert len(filled) == len(chunks)  # every fresh slot got its sentences above
-    return chunks, matrix, filled, len(fresh)
+    return chunks, matrix, groups, new_groups
 
 
 def _write(
@@ -261,7 +264,7 @@ def build_index(
         index_type = dense.resolve_index_type(settings.index_type, n_old)
         if old and new_hashes == old_hashes and manifest and manifest.get("index_type") == index_type:
             return BuildReport(**report, total_chunks=n_old, seconds=time.perf_counter() - started)
-        chunks, vectors, groups, embedded = _collect(docs, settings, old, embedder, progress)
+        chunks, vectors, groups, new_groups = _collect(docs, settings, old, embedder, progress)
         index_type = dense.resolve_index_type(settings.index_type, len(chunks))
         files = _write(index_dir, chunks, vectors, groups, index_type)
         new_manifest = {
@@ -278,7 +281,12 @@ def build_index(
         store.remove_unreferenced(index_dir, new_manifest)
     seconds = time.perf_counter() - started
     return BuildReport(
-        **report, embedded_chunks=embedded, total_chunks=len(chunks), seconds=seconds, wrote=True
+        **report,
+        embedded_chunks=len(new_groups),
+        embedded_sentences=sum(len(spans) for spans, _ in new_groups),
+        total_chunks=len(chunks),
+        seconds=seconds,
+        wrote=True,
     )
 
 

@@ -87,9 +87,8 @@ class Retriever:
         mode: str,
         top_k: int,
         lexical_weight: float = 1.0,
-        by_sentence: list[tuple[int, float]] | None = None,
+        by_sentence: Sequence[tuple[int, float]] = (),
     ) -> list[Hit]:
-        by_sentence = by_sentence or []
         d_rank = {row: (rank, score) for rank, (row, score) in enumerate(dense, start=1)}
         l_rank = {row: (rank, score) for rank, (row, score) in enumerate(lexical, start=1)}
         s_rank = {row: (rank, score) for rank, (row, score) in enumerate(by_sentence, start=1)}
