@@ -55,6 +55,13 @@ PASSAGE_TOKEN_BUDGET = 200
 MAX_PASSAGES = 4
 FIRST_SHARE = 0.5
 NUMBER_BONUS = 0.25
+# Said after the real question only (the worked examples stay identical bytes for every language). With
+# Indonesian sources, the 1.5B model answered Vietnamese questions by copying an Indonesian sentence:
+# measured on the 17 Vietnamese questions of evals/dev.jsonl and evals/test.jsonl, this note took correct
+# answers from 8 to 10 and changed no Indonesian or English prompt.
+LANGUAGE_NOTES = {
+    "vi": "Answer in Vietnamese: translate the facts from the sources, do not copy Indonesian sentences.",
+}
 _PASSAGE_RE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
 _QUESTION_RE = re.compile(r"^Question: (.*)$", re.MULTILINE)
 
@@ -201,9 +208,10 @@ def select_passages(
     return passages
 
 
-def _user_turn(sources: str, question: str, lang: str) -> str:
+def _user_turn(sources: str, question: str, lang: str, note: str = "") -> str:
     one_line = " ".join(question.split())  # a question cannot start a line that looks like a source
-    return f"Sources:\n{sources}\nQuestion: {one_line}\nLanguage: {LANGUAGE_NAMES.get(lang, 'Indonesian')}"
+    turn = f"Sources:\n{sources}\nQuestion: {one_line}\nLanguage: {LANGUAGE_NAMES.get(lang, 'Indonesian')}"
+    return f"{turn}\n{note}" if note else turn
 
 
 def build_messages(question: str, passages: list[Passage], lang: str) -> list[dict[str, str]]:
@@ -215,7 +223,8 @@ def build_messages(question: str, passages: list[Passage], lang: str) -> list[di
         )
         messages.append({"role": "assistant", "content": example_answer})
     sources = "\n".join(f"[{p.n}] {p.text}" for p in passages)
-    messages.append({"role": "user", "content": _user_turn(sources, question, lang)})
+    last = _user_turn(sources, question, lang, LANGUAGE_NOTES.get(lang, ""))
+    messages.append({"role": "user", "content": last})
     return messages
 
 
