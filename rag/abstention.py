@@ -69,9 +69,22 @@ _DATE_RE = re.compile(
 
 _ORDINALS = frozenset({"pertama", "kedua", "ketiga", "keempat", "kelima"})
 
-# "Who" questions: their answer has to name someone the question does not already name. Vietnamese
-# "ai" (who) is matched case-sensitively so that "AI" is not taken for it.
-_ASKS_NAME_RE = re.compile(r"(?i:\bsiapa(?:kah)?\b|\bwho(?:m)?\b|\blà ai\b)|\bAi\b|\bai\b")
+# "Who" and "which fund / company / country" questions: their answer has to name someone or something
+# the question does not already name. Vietnamese "ai" (who) is matched case-sensitively so that "AI" is
+# not taken for it.
+_NAMED_KINDS = {
+    "id": "dana lembaga perusahaan organisasi negara kementerian badan universitas kota provinsi institusi "
+    "instansi mitra",
+    "en": "company companies fund organisation organization country countries agency ministry university "
+    "city province institution firm partner",
+    "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố",
+}
+_ASKS_NAME_RE = re.compile(
+    r"(?i:\bsiapa(?:kah)?\b|\bwho(?:m)?\b|\blà ai\b)|\bAi\b|\bai\b"
+    rf"|(?i:\b(?:{'|'.join(_NAMED_KINDS['id'].split())})\s+(?:apa|mana)\b)"
+    rf"|(?i:\b(?:which|what)\s+(?:{'|'.join(_NAMED_KINDS['en'].split())})\b)"
+    rf"|(?i:\b(?:{_NAMED_KINDS['vi']})\s+nào\b)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +109,7 @@ def asks_for_number(question: str) -> bool:
 
 
 def asks_for_name(question: str) -> bool:
-    """True for 'who' questions."""
+    """True for 'who' questions, and 'which fund / company / country' ones: their answer is a name."""
     return bool(_ASKS_NAME_RE.search(question))
 
 
@@ -207,7 +220,7 @@ def decide_after_generation(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )
     if asks_for_name(question) and not names_something_new(question, kept):
-        return Decision(True, ("checks: the question asks who and the answer names no one new",))
+        return Decision(True, ("checks: the question asks who or which and the answer names nothing new",))
     if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:
         got, asked = LANGUAGE_NAMES.get(written, written), LANGUAGE_NAMES.get(lang, lang)
         return Decision(True, (f"checks: the answer is in {got}, the question in {asked}",))

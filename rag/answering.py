@@ -245,11 +245,12 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     by_n = {p.n: p for p in passages}
     if coverage < QUOTE_MIN_COVERAGE:
         return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
-    # the sentences quoted, each with the one before it ("... AVSTC dibuka ..." before "Pusat ini ...")
-    window = " ".join(
-        sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports
-    )
-    if missing := asked_but_absent(question, window, "id"):
+    # One quoted sentence, with the one before it ("... AVSTC dibuka ..." before "Pusat ini ..."), must
+    # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
+    # do not tell what Bird thinks of the EU AI law.
+    windows = [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
+    missing = min((asked_but_absent(question, w, "id") for w in windows), key=len, default=[])
+    if missing:
         return f"lacks the question's {', '.join(missing)}"
     return ""
 

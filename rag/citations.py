@@ -38,7 +38,9 @@ _COMMON_CAPITALISED_TEXT = (
     "Công Nghệ Thứ Trưởng Việt Nam Liên Hợp Quốc Đại Sứ Hàn Quỹ Đổi Mới Tâm Luật Nghị Quyết "
     "Chính Phủ Thông Tin Truyền Lào Úc Tỉnh Ủy Ban Nhân Dân Hội Đồng Chiến Lược Quốc Gia Tháng Năm "
     "Theo Các Những Ngày Tại Trí Tuệ Tạo Số Chuyển Đổi Giáo Dục Đào Tạo Y Tế Kinh Tế Đông Nam Á Châu "
-    "Âu Wamen Wamenlu Menlu Dubes Sekjen Dirjen Kadis Kemen Pemprov Pemkot Pemkab"
+    "Âu Wamen Wamenlu Menlu Dubes Sekjen Dirjen Kadis Kemen Pemprov Pemkot Pemkab Pemerintah Kementerian "
+    "Menteri Wakil Presiden Perdana Kepala Ketua Duta Besar Direktur Jenderal Sekretaris Pusat Negara "
+    "Provinsi Kota Dewan Komite Badan Lembaga Dana Program Proyek Resolusi Keputusan"
 )
 COMMON_CAPITALISED = frozenset(fold(w) for w in _COMMON_CAPITALISED_TEXT.split())
 # Vietnamese common nouns capitalised inside names ("Trung tâm" = centre); their first syllable alone

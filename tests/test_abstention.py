@@ -6,6 +6,7 @@ import pytest
 
 from rag.abstention import (
     OFF_TOPIC_DENSE,
+    asks_for_name,
     asks_for_number,
     decide_after_generation,
     gate_before_generation,
@@ -78,9 +79,36 @@ def test_asks_for_number(question: str, asks: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Siapa Duta Besar Korea?", True),
+        ("Dana apa yang membiayai proyek AI?", True),
+        ("Di kota mana saja tim itu bekerja?", True),
+        ("Which company opened the centre?", True),
+        ("Ai là Đại sứ Hàn Quốc?", True),
+        ("Quỹ nào hỗ trợ doanh nghiệp AI?", True),
+        ("Apa empat pilar AI?", False),
+        ("What AI tasks did Vietnam set?", False),  # "AI" is not Vietnamese "ai" (who)
+        ("Berapa dana awal?", False),
+    ],
+)
+def test_asks_for_name(question: str, asks: bool) -> None:
+    assert asks_for_name(question) is asks
+
+
+@pytest.mark.parametrize(
     ("question", "reply", "kept", "dropped", "abstain"),
     [
         ("Siapa?", "Qualcomm [1].", ["Qualcomm."], 0, False),
+        # "which fund": the answer restates the question and names no fund ("Pemerintah" is the government)
+        (
+            "Dana apa yang membiayai AI?",
+            "Pemerintah membiayai AI [1].",
+            ["Pemerintah membiayai AI."],
+            0,
+            True,
+        ),
+        ("Dana apa yang membiayai AI?", "NATIF membiayai AI [1].", ["NATIF membiayai AI."], 0, False),
         ("Siapa?", "Artikel-artikel ini tidak menyebutkan hal tersebut.", [], 0, True),
         ("Siapa?", "Samsung [1].", [], 1, True),  # the only sentence failed its check
         ("Berapa dana?", "Dana itu besar [1].", ["Dana itu besar."], 0, True),  # no number in the answer

@@ -192,6 +192,29 @@ def test_quote_fallback_is_refused_when_the_quote_does_not_answer(
     assert any(line.startswith("fallback: no quote") and why in line for line in answer.checks), answer.checks
 
 
+def test_a_quote_holds_the_question_names_in_one_place() -> None:
+    # Bird's view and the EU AI law are in two sentences apart: quoting both does not say what Bird
+    # thinks of the law, so the failed reply is not replaced by that pair
+    text = (
+        "Duta Besar Gillian Bird menilai kerja sama kedua negara sangat erat. Kedua pihak juga membahas "
+        "pendidikan tinggi dan pertukaran mahasiswa. Vietnam ingin belajar dari Undang-Undang AI Uni Eropa "
+        "tentang kecerdasan buatan."
+    )
+    retriever = FakeRetriever()
+    retriever.hits = [
+        Hit(Chunk("d#0", "d", 0, text, 0, len(text), "T", "http://x"), 0.03, 1, dense_score=0.9)
+    ]
+    answer, _, _ = _ask(
+        "Apa pendapat Duta Besar Gillian Bird tentang Undang-Undang AI Uni Eropa?",
+        "Gillian Bird menilai Undang-Undang AI Uni Eropa baik sejak 2024 [1].",
+        retriever=retriever,
+    )
+    assert answer.abstained, answer.answer
+    assert any(
+        line.startswith("fallback: no quote") and "lacks the question's" in line for line in answer.checks
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "reply"),
     [
