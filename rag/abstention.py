@@ -132,12 +132,13 @@ def asks_for_count(question: str) -> bool:
     )
 
 
-def states_count(sentence: str) -> bool:
+def states_count(sentence: str, asked: frozenset[float] = frozenset()) -> bool:
     """True when a sentence states a number other than one that is not a date, a year or an ordinal.
 
     "kedua belah pihak" (both sides) and "tahap ketiga" (the third stage) say how many of nothing.
+    Values in `asked` (the question's own numbers) do not count either.
     """
-    return _states_number(_MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence)), skip=_ORDINALS)
+    return _states_number(_MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence)), skip=_ORDINALS, asked=asked)
 
 
 def names_something_new(question: str, sentences: list[str]) -> bool:
@@ -146,15 +147,23 @@ def names_something_new(question: str, sentences: list[str]) -> bool:
     return any(fold(n) not in asked for s in sentences for n in names_in(s, first=True))
 
 
-def _states_number(sentence: str, skip: frozenset[str] = frozenset()) -> bool:
+def _states_number(
+    sentence: str, skip: frozenset[str] = frozenset(), asked: frozenset[float] = frozenset()
+) -> bool:
     """True when a sentence states a number other than one ("salah satu", "one of" say nothing).
 
-    Number words in `skip` are not counted.
+    Number words in `skip` are not counted, nor numbers the question itself gives (`asked`): "Berapa
+    biaya untuk 200 desa?" is not answered by "biaya untuk 200 desa sangat besar".
     """
     return any(
-        values != {1.0} and fold(written) not in skip
+        values != {1.0} and fold(written) not in skip and not values & asked
         for written, values in number_mentions(sentence, with_words=True)
     )
+
+
+def _numbers_of(question: str) -> frozenset[float]:
+    """Every value the question's own numbers can mean."""
+    return frozenset(v for _, values in number_mentions(question, with_words=True) for v in values)
 
 
 def _states_date_or_amount(sentence: str) -> bool:
@@ -204,14 +213,16 @@ def decide_after_generation(
     if not kept:
         why = f"all {dropped} sentence(s) failed the checks" if dropped else "no sentence with a citation"
         return Decision(True, (f"checks: {why}",))
-    if asks_for_number(question) and not any(_states_number(s) for s in kept):
-        return Decision(True, ("checks: the question asks for a number or date and the answer states none",))
+    asked = _numbers_of(question)
+    if asks_for_number(question) and not any(_states_number(s, asked=asked) for s in kept):
+        why = "the question asks for a number or date and the answer states none of its own"
+        return Decision(True, (f"checks: {why}",))
     if asks_for_duration(question):
         # "Berapa lama pelatihan ...?" answered "pelatihan bagi hampir 10.000 kader": a count, or a year
         # ("sejak tahun 2025"), is not a length of time
         if not any(states_duration(s) for s in kept):
             return Decision(True, ("checks: the question asks how long and the answer states no duration",))
-    elif asks_for_count(question) and not any(states_count(s) for s in kept):
+    elif asks_for_count(question) and not any(states_count(s, asked) for s in kept):
         why = "the question asks how many or how much; the answer states only dates"
         return Decision(True, (f"checks: {why}",))
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)

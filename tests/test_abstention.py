@@ -113,6 +113,10 @@ def test_asks_for_name(question: str, asks: bool) -> None:
         ("Siapa?", "Samsung [1].", [], 1, True),  # the only sentence failed its check
         ("Berapa dana?", "Dana itu besar [1].", ["Dana itu besar."], 0, True),  # no number in the answer
         ("Berapa proyek?", "Delapan proyek [1].", ["Delapan proyek."], 0, False),  # number word
+        # the only number is the question's own: the amount asked for is not given
+        ("Berapa biaya untuk 200 desa?", "x", ["Biaya untuk 200 desa sangat besar."], 0, True),
+        ("Berapa biaya untuk 200 desa?", "x", ["Biaya untuk 200 desa adalah 5 juta dolar."], 0, False),
+        ("How many of the 200 villages?", "x", ["All 200 villages."], 0, True),
         ("Kapan?", "Pada 10 Juni [1].", ["Pada 10 Juni."], 0, False),
     ],
 )
