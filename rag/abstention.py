@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.citations import missing_facts, names_in
@@ -141,10 +142,16 @@ def states_count(sentence: str, asked: frozenset[float] = frozenset()) -> bool:
     return _states_number(_MONTHS_RE.sub(" ", _DATE_RE.sub(" ", sentence)), skip=_ORDINALS, asked=asked)
 
 
-def names_something_new(question: str, sentences: list[str]) -> bool:
-    """True when the sentences name someone or something the question does not."""
+def names_something_new(question: str, sentences: list[str], sources: Sequence[str] = ()) -> bool:
+    """True when the sentences name someone or something the question does not.
+
+    With `sources` (the cited passages, when the answer is in their language), a name must be written
+    so in one of them: a copied "Pembangunan berkelanjutan ..." starts with a capital only because the
+    copy starts there; the article writes "pembangunan".
+    """
     asked = {fold(n) for n in names_in(question, first=True)}
-    return any(fold(n) not in asked for s in sentences for n in names_in(s, first=True))
+    new = [n for s in sentences for n in names_in(s, first=True) if fold(n) not in asked]
+    return any(not sources or any(re.search(rf"\b{re.escape(n)}\b", t) for t in sources) for n in new)
 
 
 def _states_number(
@@ -200,7 +207,12 @@ def gate_before_generation(question: str, hits: list[Hit], lang: str = "id") -> 
 
 
 def decide_after_generation(
-    question: str, reply: str, kept: list[str], dropped: int, lang: str | None = None
+    question: str,
+    reply: str,
+    kept: list[str],
+    dropped: int,
+    lang: str | None = None,
+    sources: Sequence[str] = (),
 ) -> Decision:
     """Abstain when the model refused, when no sentence survived the checks, or the answer misses its type.
 
@@ -230,9 +242,9 @@ def decide_after_generation(
         return Decision(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )
-    if asks_for_name(question) and not names_something_new(question, kept):
+    if asks_for_name(question) and not names_something_new(question, kept, sources):
         return Decision(True, ("checks: the question asks who or which and the answer names nothing new",))
     if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:
-        got, asked = LANGUAGE_NAMES.get(written, written), LANGUAGE_NAMES.get(lang, lang)
-        return Decision(True, (f"checks: the answer is in {got}, the question in {asked}",))
+        got, want = LANGUAGE_NAMES.get(written, written), LANGUAGE_NAMES.get(lang, lang)
+        return Decision(True, (f"checks: the answer is in {got}, the question in {want}",))
     return Decision(False, ("checks: answer kept",))

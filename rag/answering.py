@@ -195,8 +195,11 @@ def _check(
     kept, lines = check_claims(answers, passages, lang, question, articles)
     lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
     texts = [k.claim.text for k in kept]
+    by_n = {p.n: p for p in passages}
+    # an Indonesian answer copies the passages' spelling, so its names must be spelled so in them
+    cited = [by_n[s.n].hit.chunk.text for k in kept for s in k.supports] if lang == "id" else []
     decision = decide_after_generation(
-        question, reply, texts, len(claims) - len(kept), lang if same_language else None
+        question, reply, texts, len(claims) - len(kept), lang if same_language else None, cited
     )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")

@@ -18,7 +18,7 @@ _NAME_RE = re.compile(r"\b[^\W\d_][\w'’]*", re.UNICODE)
 # Capitalised words an answer in English or Vietnamese uses for things the Indonesian passages name in
 # Indonesian (titles, institutions, months): not evidence of an invented name when absent from a passage.
 _COMMON_CAPITALISED_TEXT = (
-    "UN EU US USA UK ICT IT GDP ASEAN AI R&D Mr Mrs Ms Dr Prof Sir Madam Bapak Ibu Pak Ông Bà "
+    "UN EU US USA UK ICT IT GDP PDB ASEAN AI R&D Mr Mrs Ms Dr Prof Sir Madam Bapak Ibu Pak Ông Bà "
     "Minister Ministry Ministers Deputy Vice Director General Ambassador President Prime Secretary "
     "Chairman Chair Head Permanent Representative Standing Science Sciences Technology Technologies "
     "Information Communication Communications Education Training Health Justice Legal Law Laws "

@@ -96,6 +96,16 @@ def test_asks_for_name(question: str, asks: bool) -> None:
     assert asks_for_name(question) is asks
 
 
+def test_a_name_in_an_indonesian_answer_is_spelled_so_in_its_source() -> None:
+    question = "Siapa perwakilan PBB yang bertemu Wakil Menteri?"
+    source = "Vietnam memandang sains sebagai penentu pembangunan berkelanjutan. Pauline Tamesis hadir."
+    copied = ["Pembangunan berkelanjutan menjadi tujuan."]  # capitalised only because the copy starts there
+    assert decide_after_generation(question, "x", copied, 0).abstain is False
+    assert decide_after_generation(question, "x", copied, 0, "id", [source]).abstain is True
+    named = ["Pauline Tamesis bertemu Wakil Menteri."]
+    assert decide_after_generation(question, "x", named, 0, "id", [source]).abstain is False
+
+
 @pytest.mark.parametrize(
     ("question", "reply", "kept", "dropped", "abstain"),
     [
