@@ -170,7 +170,10 @@ def support(
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
         score = len(terms & sentence_terms) / len(terms) if terms else 0.0
         window = chunk_text[slice(*_neighbourhood(sentences, span))]
-        missing = missing_facts(claim, window, given=question) or outside_article
+        # the question's names may be restated from elsewhere in the article, its numbers may not: "the
+        # target for 2030 is ..." from a sentence about another year misdates what it quotes
+        missing = missing_facts(claim, window, given=question) or missing_facts(claim, window, names=False)
+        missing = missing or outside_article
         if added and not added & content_terms(window):
             missing = missing or tuple(w for w in words(claim) if content_terms(w) & added)
         if best is None or (len(missing), -score) < (best[0], -best[1]):

@@ -196,3 +196,14 @@ def test_names_taken_from_the_question_must_be_in_the_cited_article() -> None:
     assert check_claims(claim, [passage], "id", question)[0] == []
     article = {"d2": f"Duta Besar Gillian Bird hadir. {OTHER}"}
     assert len(check_claims(claim, [passage], "id", question, article)[0]) == 1
+
+
+def test_a_number_taken_from_the_question_must_be_in_the_cited_place() -> None:
+    # the year is the question's, but the quoted sentence and its neighbours never mention 2030
+    passage = _excerpt(1, LAWS, [0])
+    question = "Apa target Kementerian untuk undang-undang AI pada 2030?"
+    article = {"d3": f"{LAWS} Kalimat penutup. Kalimat lain. Visi nasional menatap tahun 2030."}
+    restated = parse_answer("Kementerian menyusun tiga undang-undang dasar tentang AI pada 2030 [1].", {1})
+    assert check_claims(restated, [passage], "id", question, article)[0] == []
+    plain = parse_answer("Kementerian menyusun tiga undang-undang dasar tentang AI [1].", {1})
+    assert len(check_claims(plain, [passage], "id", question, article)[0]) == 1
