@@ -331,14 +331,22 @@ def _embedding_similarity(retriever: Retriever) -> Similarity | None:
     if embedder is None or not hasattr(embedder, "embed_passages"):
         return None
     model_id = str(getattr(embedder, "model_id", "?"))
+    stored_of = getattr(getattr(retriever, "index", None), "sentence_vectors", None)
+    stored: Mapping[str, Any] = stored_of() if callable(stored_of) else {}
 
     def similarity(query: str, sentences: list[str]) -> list[float]:
-        new = list(dict.fromkeys(s for s in sentences if (model_id, s) not in _SENTENCE_VECTORS))
+        # the index holds a vector for each prose sentence; only others (an old index) are embedded here
+        new = list(
+            dict.fromkeys(s for s in sentences if s not in stored and (model_id, s) not in _SENTENCE_VECTORS)
+        )
         if new:
             for sentence, vector in zip(new, embedder.embed_passages(new), strict=True):
                 _SENTENCE_VECTORS[(model_id, sentence)] = vector
         query_vector = embedder.embed_queries([query])[0]
-        return [float(_SENTENCE_VECTORS[(model_id, s)] @ query_vector) for s in sentences]
+        return [
+            float((stored[s] if s in stored else _SENTENCE_VECTORS[(model_id, s)]) @ query_vector)
+            for s in sentences
+        ]
 
     return similarity
 

@@ -81,6 +81,7 @@ class LoadedIndex:
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     sentences: SentenceVectors | None = None  # None in an index built before sentence vectors
     _articles: dict[str, str] | None = field(default=None, repr=False)
+    _sentence_vectors: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def article_texts(self) -> dict[str, str]:
         """doc_id -> the article's text: its chunks joined (their overlaps are harmless to a name lookup).
@@ -93,6 +94,24 @@ class LoadedIndex:
                 parts.setdefault(chunk.doc_id, []).append(chunk.text)
             self._articles = {doc_id: "\n".join(texts) for doc_id, texts in parts.items()}
         return self._articles
+
+    def sentence_vectors(self) -> dict[str, np.ndarray]:
+        """Sentence text -> its stored vector (empty for an index without sentence vectors).
+
+        The prompt ranks passage sentences by cosine for English and Vietnamese questions: these are
+        the same prose sentences, already embedded when the index was built.
+        """
+        if self._sentence_vectors is None:
+            table = self.sentences
+            self._sentence_vectors = (
+                {}
+                if table is None
+                else {
+                    self.chunks[int(row)].text[int(a) : int(b)]: vector
+                    for row, (a, b), vector in zip(table.rows, table.spans, table.vectors, strict=True)
+                }
+            )
+        return self._sentence_vectors
 
 
 def params_of(settings: Settings, embedder: Embedder) -> dict[str, Any]:

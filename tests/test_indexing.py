@@ -175,3 +175,25 @@ def test_a_sentence_file_that_does_not_fit_the_chunks_is_refused(
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(IndexStateError, match=r"disagree on the number of chunks.*--rebuild"):
         load_index(settings.index_dir, fake_embedder.model_id)
+
+
+def test_the_prompt_ranks_sentences_with_the_stored_vectors(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    from rag.answering import _embedding_similarity
+    from rag.retrieval import Retriever
+
+    _build(settings, fake_embedder)
+    index = load_index(settings.index_dir, fake_embedder.model_id)
+    stored = index.sentence_vectors()
+    assert index.sentences is not None and len(stored) > 0
+    similarity = _embedding_similarity(Retriever(index, fake_embedder))
+    assert similarity is not None
+    sentences = list(stored)[:5]
+    fake_embedder.passages_embedded = 0
+    scores = similarity("When was the centre opened?", sentences)
+    assert fake_embedder.passages_embedded == 0, "stored sentences are not embedded again"
+    query = fake_embedder.embed_queries(["When was the centre opened?"])[0]
+    assert scores == pytest.approx([float(stored[s] @ query) for s in sentences], abs=1e-6)
+    similarity("When?", ["A sentence the index does not hold, written for this test."])
+    assert fake_embedder.passages_embedded == 1, "others are embedded on the spot"
