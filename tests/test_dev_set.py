@@ -1,5 +1,5 @@
 """Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
-held-out evals/test.jsonl (schema, grounding, no overlap with dev)."""
+held-out evals/test.jsonl and evals/test2.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "evals" / "dev.jsonl"
 TEST = ROOT / "evals" / "test.jsonl"
+TEST2 = ROOT / "evals" / "test2.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -44,7 +45,7 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = _rows(TEST)
+TEST_ROWS = _rows(TEST) + _rows(TEST2)
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
@@ -68,6 +69,7 @@ def test_schema_and_field_order() -> None:
 def test_file_is_utf8_not_ascii_escaped() -> None:
     assert "\\u00" not in DEV.read_text(encoding="utf-8")
     assert "\\u00" not in TEST.read_text(encoding="utf-8")
+    assert "\\u00" not in TEST2.read_text(encoding="utf-8")
 
 
 def test_unique_ids() -> None:
@@ -78,6 +80,7 @@ def test_unique_ids() -> None:
 def test_held_out_questions_are_not_dev_questions() -> None:
     dev = {_norm(row["question"]) for row in ROWS}
     assert not [row["id"] for row in TEST_ROWS if _norm(row["question"]) in dev]
+    assert len({_norm(row["question"]) for row in TEST_ROWS}) == len(TEST_ROWS), "nor each other's"
     assert {row["lang"] for row in TEST_ROWS} == set(MIN_PER_LANG)
     assert sum(not row["answerable"] for row in TEST_ROWS) >= len(TEST_ROWS) // 5
 
