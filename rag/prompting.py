@@ -56,10 +56,13 @@ MAX_PASSAGES = 4
 FIRST_SHARE = 0.5
 NUMBER_BONUS = 0.25
 # Said after the real question only (the worked examples stay identical bytes for every language). With
-# Indonesian sources, the 1.5B model answered Vietnamese questions by copying an Indonesian sentence:
-# measured on the 17 Vietnamese questions of evals/dev.jsonl and evals/test.jsonl, this note took correct
-# answers from 8 to 10 and changed no Indonesian or English prompt.
+# Indonesian sources, the 1.5B model answered Vietnamese questions by copying an Indonesian sentence, and
+# English ones by restating the question with a name from the passage. Measured with the replies of the
+# other languages unchanged: the 17 Vietnamese questions of evals/dev.jsonl and evals/test.jsonl went
+# from 8 to 10 correct; the 30 English questions of the three eval sets from 22 to 24 (dev en-004 now
+# names the four pillars, en-015 "Which company will build ...?" is refused), none lost.
 LANGUAGE_NOTES = {
+    "en": "Answer in English: translate the facts from the sources, do not repeat the question.",
     "vi": "Answer in Vietnamese: translate the facts from the sources, do not copy Indonesian sentences.",
 }
 _PASSAGE_RE = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)

@@ -63,16 +63,15 @@ def test_the_last_turn_names_the_language_and_keeps_the_question_on_one_line(lan
     assert last.endswith(LANGUAGE_NOTES.get(lang, word))
 
 
-def test_only_a_vietnamese_question_asks_to_translate_and_the_examples_never_do() -> None:
+def test_english_and_vietnamese_questions_ask_to_translate_and_the_examples_never_do() -> None:
     passages = select_passages("Qualcomm", [_hit(1, ANSWER)])
-    vietnamese, indonesian = (
-        build_messages("Khi nào?", passages, "vi"),
-        build_messages("Kapan?", passages, "id"),
-    )
-    assert "translate" in vietnamese[-1]["content"]
+    indonesian = build_messages("Kapan?", passages, "id")
     assert "translate" not in indonesian[-1]["content"]
-    assert not any("translate" in m["content"] for m in vietnamese[:-1])
-    assert vietnamese[:-1] == indonesian[:-1]
+    for question, lang in [("Khi nào?", "vi"), ("When?", "en")]:
+        messages = build_messages(question, passages, lang)
+        assert "translate" in messages[-1]["content"]
+        assert not any("translate" in m["content"] for m in messages[:-1])
+        assert messages[:-1] == indonesian[:-1]
 
 
 def test_parse_sources_inverts_build_messages() -> None:
