@@ -17,6 +17,8 @@ _NAME_RE = re.compile(r"\b[^\W\d_][\w'’]*", re.UNICODE)
 
 # Capitalised words an answer in English or Vietnamese uses for things the Indonesian passages name in
 # Indonesian (titles, institutions, months): not evidence of an invented name when absent from a passage.
+# Also Indonesian titles and generic nouns that open sentences ("Pemerintah akan ...", "Menteri ..."):
+# they name no one, so they do not answer "siapa" or "dana apa".
 _COMMON_CAPITALISED_TEXT = (
     "UN EU US USA UK ICT IT GDP PDB ASEAN AI R&D Mr Mrs Ms Dr Prof Sir Madam Bapak Ibu Pak Ông Bà "
     "Minister Ministry Ministers Deputy Vice Director General Ambassador President Prime Secretary "
@@ -152,9 +154,9 @@ def support(
     "One place" is a shown sentence (or clause) with the sentences on either side of it: a passage is
     several sentences picked from a chunk, and a date taken from one of them and a name from another
     make a claim the article never states ("the AI law was passed in October 2025"). The question's own
-    names and numbers, repeated by the claim, must be somewhere in the passage's article (`article`, or
-    else its chunk): "Ambassador Bird's view of the EU AI law" cannot be quoted from an article in
-    which Bird does not appear.
+    numbers, repeated by the claim, must be in that place too; its names only somewhere in the
+    passage's article (`article`, or else its chunk): "Ambassador Bird's view of the EU AI law" cannot
+    be quoted from an article in which Bird does not appear.
 
     With `new_words` (a claim in the passages' language), the claim's words that are not the question's,
     what it adds, must include at least one word of that place: "Kaan Cetinturk adalah kepala UNICEF"
