@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.citations import missing_facts, names_in
-from rag.language import ABSTENTIONS, LANGUAGE_NAMES, detect_language, fold, number_mentions
+from rag.language import (
+    ABSTENTIONS,
+    LANGUAGE_NAMES,
+    detect_language,
+    fold,
+    number_mentions,
+    number_values,
+)
 from rag.types import Hit
 
 # Thresholds below were read off evals/dev.jsonl (see bench/tune_answers.py), kept at round values
@@ -168,11 +175,6 @@ def _states_number(
     )
 
 
-def _numbers_of(question: str) -> frozenset[float]:
-    """Every value the question's own numbers can mean."""
-    return frozenset(v for _, values in number_mentions(question, with_words=True) for v in values)
-
-
 def _states_date_or_amount(sentence: str) -> bool:
     """True when a sentence has digits or a month name."""
     return bool(re.search(r"\d", sentence) or _MONTHS_RE.search(sentence))
@@ -225,7 +227,7 @@ def decide_after_generation(
     if not kept:
         why = f"all {dropped} sentence(s) failed the checks" if dropped else "no sentence with a citation"
         return Decision(True, (f"checks: {why}",))
-    asked = _numbers_of(question)
+    asked = number_values(question)
     if asks_for_number(question) and not any(_states_number(s, asked=asked) for s in kept):
         why = "the question asks for a number or date and the answer states none of its own"
         return Decision(True, (f"checks: {why}",))

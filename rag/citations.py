@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rag.language import content_terms, fold, number_mentions, split_sentences, words
+from rag.language import content_terms, fold, number_mentions, number_values, split_sentences, words
 from rag.prompting import Passage
 from rag.types import Citation
 
@@ -132,7 +132,7 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
     about a name found in no passage is refused before generating), not evidence of invention.
     """
     known = f"{passage}\n{given}"
-    values = {v for _, vals in number_mentions(known, with_words=True) for v in vals}
+    values = number_values(known)
     missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
     if names:
         known_words = {fold(w) for w in words(known)}

@@ -251,3 +251,8 @@ def number_mentions(
     if with_words:
         mentions += [(w, frozenset({float(_NUMBER_WORDS[w])})) for w in words(text) if w in _NUMBER_WORDS]
     return mentions
+
+
+def number_values(text: str) -> frozenset[float]:
+    """Every value the numbers and number words of a text can mean (see number_mentions)."""
+    return frozenset(v for _, values in number_mentions(text, with_words=True) for v in values)

@@ -15,7 +15,7 @@ from rag.language import (
     abstention_text,
     content_terms,
     fold,
-    number_mentions,
+    number_values,
     split_sentences,
 )
 from rag.prompting import parse_sources
@@ -57,7 +57,7 @@ def _abstention(messages: Messages) -> str:
 
 def _anchors(text: str) -> set[str]:
     """Language-independent tokens: numbers and names, folded."""
-    numbers = {str(v) for _, values in number_mentions(text, with_words=True) for v in values}
+    numbers = {str(v) for v in number_values(text)}
     return numbers | {fold(n) for n in names_in(text)}
 
 
