@@ -68,6 +68,18 @@ _MONTHS_RE = re.compile(
     r"february|march|june|july|august|october|december|tháng)\b",
     re.IGNORECASE,
 )
+# "Tanggal berapa / what date / ngày nào" asks for a day: a year or a month alone does not answer it.
+_ASKS_DAY_RE = re.compile(
+    r"\btanggal berapa\b|\bwhat date\b|\bwhich date\b|\bon what day\b|"
+    r"\bngày (?:nào|bao nhiêu|mấy)\b",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = _MONTHS_RE.pattern.replace("|tháng", "")  # "tháng 6" is June, not a day
+_DAY_RE = re.compile(
+    rf"\b\d{{1,2}}\s+{_MONTH_NAMES}|{_MONTH_NAMES}\s+\d{{1,2}}\b(?![.,]?\d)|\bngày\s+\d{{1,2}}\b|"
+    r"\b\d{1,2}/\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
 _ASKS_YEAR_RE = re.compile(r"\btahun berapa\b|\bwhat year\b|\bnăm (?:nào|bao nhiêu)\b", re.IGNORECASE)
 # Dates and years, removed before looking for a count: "10 Juni", "Juni 2025", "18 Juli 1977", "2045".
 _DATE_RE = re.compile(
@@ -76,6 +88,26 @@ _DATE_RE = re.compile(
 )
 
 _ORDINALS = frozenset({"pertama", "kedua", "ketiga", "keempat", "kelima"})
+
+# "Which city / province" is not answered by a country: the articles are all about Vietnam, and "akan
+# digelar di Vietnam" names no city.
+_ASKS_PLACE_RE = re.compile(
+    r"\b(?:kota|provinsi|city|cities|province|provinces)\s+(?:apa|mana)\b|"
+    r"\b(?:which|what)\s+(?:city|cities|province|provinces)\b|\b(?:thành phố|tỉnh)\s+nào\b",
+    re.IGNORECASE,
+)
+# A place named after "di / in / tại ...", possibly after "Kota / Provinsi / tỉnh ...".
+_PLACE_RE = re.compile(
+    r"\b(?:[Dd]i|[Kk]e|[Dd]ari|[Ii]n|[Aa]t|[Tt]ại|[Ởở]|[Đđ]ến)\s+(?:(?:[Kk]ota|[Pp]rovinsi|[Cc]ity|[Pp]rovince|"
+    r"[Tt]ỉnh|[Tt]hành phố|[Tt]he)\s+)?([A-ZÀ-Ỹ][\w-]+)"
+)
+# Folded words of the names of countries and continents ("Việt Nam" -> "viet", "nam").
+_COUNTRY_WORDS = (
+    "vietnam viet nam indonesia laos lao korea selatan south han quoc australia uc jepang japan nhat ban "
+    "china tiongkok trung amerika serikat my finlandia finland singapura singapore thailand malaysia india "
+    "asia eropa europe afrika africa america chau"
+)
+_COUNTRIES = frozenset(_COUNTRY_WORDS.split())
 
 # "Who" and "which fund / company / country" questions: their answer has to name someone or something
 # the question does not already name. Vietnamese "ai" (who) is matched case-sensitively so that "AI" is
@@ -161,6 +193,12 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
     return any(not sources or any(re.search(rf"\b{re.escape(n)}\b", t) for t in sources) for n in new)
 
 
+def names_a_place(question: str, sentences: list[str]) -> bool:
+    """True when a sentence says where with a name that is not a country nor in the question ("di Hanoi")."""
+    asked = {fold(w) for w in re.findall(r"\w+", question)} | _COUNTRIES
+    return any(fold(m.group(1)) not in asked for s in sentences for m in _PLACE_RE.finditer(s))
+
+
 def _states_number(
     sentence: str, skip: frozenset[str] = frozenset(), asked: frozenset[float] = frozenset()
 ) -> bool:
@@ -244,6 +282,10 @@ def decide_after_generation(
         return Decision(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )
+    if _ASKS_DAY_RE.search(question) and not any(_DAY_RE.search(s) for s in kept):
+        return Decision(True, ("checks: the question asks on which day and the answer names no day",))
+    if _ASKS_PLACE_RE.search(question) and not names_a_place(question, kept):
+        return Decision(True, ("checks: the question asks which city or province and the answer names none",))
     if asks_for_name(question) and not names_something_new(question, kept, sources):
         return Decision(True, ("checks: the question asks who or which and the answer names nothing new",))
     if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:

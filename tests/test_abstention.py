@@ -178,3 +178,34 @@ def test_an_answer_in_another_language_is_refused(
 )
 def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: bool) -> None:
     assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain
+
+
+@pytest.mark.parametrize(
+    ("question", "kept", "abstain"),
+    [
+        # "on which day" needs a day: the year or the month alone does not say it
+        (
+            "Tanggal berapa Vietnam Digital Week 2026 diselenggarakan?",
+            ["Acara itu digelar pada tahun 2026."],
+            True,
+        ),
+        ("Tanggal berapa pusat itu dibuka?", ["Pusat itu dibuka pada 11 Juni 2025."], False),
+        ("What date was the centre opened?", ["It was opened in June 2025."], True),
+        ("What date was the centre opened?", ["It was opened on June 11."], False),
+        ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào tháng 6 năm 2025."], True),
+        ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào ngày 11 tháng 6."], False),
+        ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào 11/6/2025."], False),
+        # "which city" is not answered by the country every article is about, nor by a continent
+        ("Di kota mana konferensi itu akan digelar?", ["Konferensi itu akan digelar di Vietnam."], True),
+        ("Di kota mana konferensi itu akan digelar?", ["Konferensi itu digelar di Asia tahun depan."], True),
+        ("Di kota mana saja tim itu bekerja?", ["Tim itu bekerja di Hanoi dan Kota Ho Chi Minh."], False),
+        ("Which city will host the forum?", ["The forum will be held in Vietnam."], True),
+        ("Which city will host the forum?", ["The forum will be held in Da Nang."], False),
+        ("Hội nghị tổ chức ở thành phố nào?", ["Hội nghị tổ chức tại Việt Nam."], True),
+        ("Hội nghị tổ chức ở thành phố nào?", ["Hội nghị tổ chức tại Hà Nội."], False),
+    ],
+)
+def test_which_day_and_which_city_need_their_kind_of_answer(
+    question: str, kept: list[str], abstain: bool
+) -> None:
+    assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain
