@@ -267,10 +267,21 @@ def warm_up(generator: Generator) -> None:
         pass
 
 
+# "artificial intelligence" in a reply to a question about "AI" adds nothing: spelled-out AI is read as
+# "AI" when looking for echoes ("... a regional connection point for artificial intelligence").
+_SPELLED_AI = re.compile(
+    r"\b(?:artificial intelligence|kecerdasan (?:buatan|artifisial)|trí tuệ nhân tạo)\b", re.IGNORECASE
+)
+
+
 def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[Claim]]:
     """Separate claims that state something from questions and echoes of the question."""
-    asked = content_terms(question)
-    echoes = [c for c in claims if c.text.endswith("?") or content_terms(c.text) <= asked]
+
+    def terms(text: str) -> set[str]:
+        return content_terms(_SPELLED_AI.sub("AI", text))
+
+    asked = terms(question)
+    echoes = [c for c in claims if c.text.endswith("?") or terms(c.text) <= asked]
     return [c for c in claims if c not in echoes], echoes
 
 

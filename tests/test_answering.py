@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answering import answer_question, clean_question
+from rag.answering import answer_question, clean_question, split_echoes
+from rag.citations import Claim
 from rag.errors import InputError
 from rag.generators.extractive import ExtractiveGenerator
 from rag.settings import Settings
@@ -143,6 +144,24 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
     assert answer.answer == answer_text
     if abstained:
         assert answer.citations == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "echo"),
+    [
+        ("Vietnam says it is ready to be a regional connection point for what?",
+         "Vietnam says it is ready to be a regional connection point for artificial intelligence.", True),
+        ("Vietnam says it is ready to be a regional connection point for what?",
+         "Vietnam is ready to be a regional connection point for training and policy coordination.", False),
+        ("Pusat AI regional itu terhubung dengan apa?",
+         "Pusat kecerdasan buatan regional itu terhubung.", True),
+        ("Ai là đại diện Liên Hợp Quốc?", "Ai là đại diện Liên Hợp Quốc?", True),
+        ("Ai là đại diện Liên Hợp Quốc?", "Đại diện Liên Hợp Quốc là bà Pauline Tamesis.", False),
+    ],
+)  # fmt: skip
+def test_split_echoes(question: str, sentence: str, echo: bool) -> None:
+    answers, echoes = split_echoes([Claim(sentence, (1,))], question)
+    assert (echoes, answers) == (([Claim(sentence, (1,))], []) if echo else ([], [Claim(sentence, (1,))]))
 
 
 # ---- the quote fallback: a reply that fails the checks gives way to the best-matching sentence ----------
