@@ -22,6 +22,7 @@ from rag.citations import (
     Checked,
     Claim,
     check_claims,
+    complete_cut_reply,
     parse_answer,
     question_coverage,
     render_answer,
@@ -137,6 +138,11 @@ def _answer_from_hits(
     messages = build_messages(question, passages, lang)
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
+    reply, completed_from = complete_cut_reply(reply, passages)
+    if completed_from is not None:
+        checks.append(
+            f"completed: the reply was cut off; the rest of its sentence is from [{completed_from}]"
+        )
     articles = _articles(retriever)
     same_language = not getattr(generator, "quotes_sources", False)
     kept, decision, _ = _check(
@@ -151,6 +157,7 @@ def _answer_from_hits(
             checks.append("second look: the checks failed, asking again with the best sentences only")
             passages, messages = second, build_messages(question, second, lang)
             reply = _generate(generator, messages, None, timings, started, first=False)
+            reply, _ = complete_cut_reply(reply, passages)
             kept, decision, _ = _check(
                 reply, passages, question, base.question, lang, checks, articles, same_language=same_language
             )

@@ -88,6 +88,36 @@ def parse_answer(text: str, valid: set[int]) -> list[Claim]:
     return claims
 
 
+# A reply that stops inside a word or clause (no closing stop nor marker) was cut by the token limit.
+_CLOSED_RE = re.compile(r"[.!?\]\"”’')]\s*$")
+CUT_TAIL_WORDS = 6
+
+
+def complete_cut_reply(reply: str, passages: list[Passage]) -> tuple[str, int | None]:
+    """A reply cut off inside a sentence it was copying, finished with the rest of that sentence.
+
+    Long list sentences ("... yaitu: Undang-Undang tentang ...; Undang-") outgrow the reply's token
+    budget while the model copies them. When the reply's last CUT_TAIL_WORDS words are found in a
+    passage's chunk, the rest of that chunk's sentence and the passage's marker are added; the result
+    goes through the same checks as any reply. Returns the reply and the passage number used (None when
+    the reply was not cut or its end is not a copy).
+    """
+    text = reply.rstrip()
+    tail = text.split()[-CUT_TAIL_WORDS:]
+    if not text or _CLOSED_RE.search(text) or len(tail) < CUT_TAIL_WORDS:
+        return reply, None
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in tail))
+    for passage in passages:
+        chunk = passage.hit.chunk.text
+        match = pattern.search(chunk)
+        if match is None:
+            continue
+        end = next((b for a, b in split_sentences(chunk) if a <= match.start() < b), len(chunk))
+        rest = chunk[match.end() : max(end, match.end())].rstrip(" .")
+        return f"{text}{rest} [{passage.n}].", passage.n
+    return reply, None
+
+
 def _numbers(markers: str) -> tuple[int, ...]:
     found = [int(n) for group in MARKER_RE.findall(markers) for n in re.split(r"\s*[,;]\s*", group)]
     return tuple(dict.fromkeys(found))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from rag.citations import check_claims, missing_facts, names_in, parse_answer, render_answer, to_citation
+from rag.citations import (
+    check_claims,
+    complete_cut_reply,
+    missing_facts,
+    names_in,
+    parse_answer,
+    render_answer,
+    to_citation,
+)
 from rag.prompting import Passage
 from rag.types import Chunk, Hit
 
@@ -207,3 +215,30 @@ def test_a_number_taken_from_the_question_must_be_in_the_cited_place() -> None:
     assert check_claims(restated, [passage], "id", question, article)[0] == []
     plain = parse_answer("Kementerian menyusun tiga undang-undang dasar tentang AI [1].", {1})
     assert len(check_claims(plain, [passage], "id", question, article)[0]) == 1
+
+
+LIST = (
+    "Majelis telah mengesahkan 5 Undang-Undang, yaitu: Undang-Undang tentang Ilmu Pengetahuan; Undang-Undang "
+    "tentang Industri Teknologi Digital; Undang-Undang tentang Tenaga Atom. Sidang ditutup pada 10 Juni."
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "completed", "n"),
+    [
+        # cut inside a word while copying the list: the rest of that sentence only, with its marker
+        ("Majelis mengesahkan 5 Undang-Undang, yaitu: Undang-Undang tentang Ilmu Pengetahuan; Undang-Und",
+         "Majelis mengesahkan 5 Undang-Undang, yaitu: Undang-Undang tentang Ilmu Pengetahuan; Undang-Undang "
+         "tentang Industri Teknologi Digital; Undang-Undang tentang Tenaga Atom [3].", 3),
+        # a finished reply, and a cut one whose end is not in any passage, stay as they are
+        ("Majelis mengesahkan 5 Undang-Undang [3].", None, None),
+        ("Majelis mengesahkan lima undang-undang yang berkaitan dengan sains dan teknologi yang", None, None),
+    ],
+)  # fmt: skip
+def test_a_reply_cut_while_copying_is_finished_from_its_passage(
+    passages: list[Passage], reply: str, completed: str | None, n: int | None
+) -> None:
+    text, used = complete_cut_reply(reply, [*passages, _passage(3, LIST, 0, "d3")])
+    assert (text, used) == (completed or reply, n)
+    if completed:
+        assert [c.cited for c in parse_answer(text, {1, 2, 3})] == [(3,)]
