@@ -1,5 +1,5 @@
 """Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
-held-out evals/test.jsonl and evals/test2.jsonl (schema, grounding, no overlap with dev)."""
+held-out evals/test.jsonl, test2.jsonl and test3.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "evals" / "dev.jsonl"
 TEST = ROOT / "evals" / "test.jsonl"
 TEST2 = ROOT / "evals" / "test2.jsonl"
+TEST3 = ROOT / "evals" / "test3.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -45,7 +46,7 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = _rows(TEST) + _rows(TEST2)
+TEST_ROWS = _rows(TEST) + _rows(TEST2) + _rows(TEST3)
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
