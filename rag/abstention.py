@@ -38,9 +38,12 @@ _REFUSAL_RE = re.compile(
     re.IGNORECASE,
 )
 # Questions whose answer must be a number or a date, in the three languages.
+# English "when" asks only where a question or clause starts with it ("When will ...?", "... and when?"):
+# "What does the law say when it comes to children?" asks for no date.
 _ASKS_NUMBER_RE = re.compile(
-    r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|when|what year|which year|"
-    r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b",
+    r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|what year|which year|"
+    r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b"
+    r"|(?:^|[,;:.?!]\s*|\b(?:and|or|but|so)\s+)when\b(?!\s+it\s+comes)",
     re.IGNORECASE,
 )
 # "How long" questions, and the durations that answer them: a number with a unit of time ("lebih dari
@@ -94,6 +97,12 @@ _ORDINALS = frozenset({"pertama", "kedua", "ketiga", "keempat", "kelima"})
 _ASKS_PLACE_RE = re.compile(
     r"\b(?:kota|provinsi|city|cities|province|provinces)\s+(?:apa|mana)\b|"
     r"\b(?:which|what)\s+(?:city|cities|province|provinces)\b|\b(?:thành phố|tỉnh)\s+nào\b",
+    re.IGNORECASE,
+)
+# "Where" questions (also "kapan dan di mana"): the answer must say where. Only where a question or
+# clause starts with it: "kota di mana ..." and "the city where ..." ask nothing.
+_ASKS_WHERE_RE = re.compile(
+    r"(?:^|[,;:.?!]\s*|\b(?:dan|atau|serta|and|or|but)\s+)(?:di ?mana|where)\b|\b(?:ở|tại) đâu\b",
     re.IGNORECASE,
 )
 # A place named after "di / in / tại ...", possibly after "Kota / Provinsi / tỉnh ...".
@@ -193,9 +202,12 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
     return any(not sources or any(re.search(rf"\b{re.escape(n)}\b", t) for t in sources) for n in new)
 
 
-def names_a_place(question: str, sentences: list[str]) -> bool:
-    """True when a sentence says where with a name that is not a country nor in the question ("di Hanoi")."""
-    asked = {fold(w) for w in re.findall(r"\w+", question)} | _COUNTRIES
+def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> bool:
+    """True when a sentence says where with a name not in the question ("di Hanoi").
+
+    With `city`, the name of a country or continent does not count.
+    """
+    asked = {fold(w) for w in re.findall(r"\w+", question)} | (_COUNTRIES if city else set())
     return any(fold(m.group(1)) not in asked for s in sentences for m in _PLACE_RE.finditer(s))
 
 
@@ -266,10 +278,12 @@ def decide_after_generation(
         why = f"all {dropped} sentence(s) failed the checks" if dropped else "no sentence with a citation"
         return Decision(True, (f"checks: {why}",))
     asked = number_values(question)
-    if asks_for_number(question) and not any(_states_number(s, asked=asked) for s in kept):
+    # "berapa lama" is answered by "beberapa bulan" too: the duration check below decides those
+    duration = asks_for_duration(question)
+    if asks_for_number(question) and not duration and not any(_states_number(s, asked=asked) for s in kept):
         why = "the question asks for a number or date and the answer states none of its own"
         return Decision(True, (f"checks: {why}",))
-    if asks_for_duration(question):
+    if duration:
         # "Berapa lama pelatihan ...?" answered "pelatihan bagi hampir 10.000 kader": a count, or a year
         # ("sejak tahun 2025"), is not a length of time
         if not any(states_duration(s) for s in kept):
@@ -278,7 +292,8 @@ def decide_after_generation(
         why = "the question asks how many or how much; the answer states only dates"
         return Decision(True, (f"checks: {why}",))
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)
-    if (_ASKS_WHEN_RE.search(question) or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
+    asks_when = asks_for_number(question) and _ASKS_WHEN_RE.search(question)
+    if (asks_when or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
         return Decision(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )
@@ -286,6 +301,8 @@ def decide_after_generation(
         return Decision(True, ("checks: the question asks on which day and the answer names no day",))
     if _ASKS_PLACE_RE.search(question) and not names_a_place(question, kept):
         return Decision(True, ("checks: the question asks which city or province and the answer names none",))
+    if _ASKS_WHERE_RE.search(question) and not names_a_place(question, kept, city=False):
+        return Decision(True, ("checks: the question asks where and the answer names no place",))
     if asks_for_name(question) and not names_something_new(question, kept, sources):
         return Decision(True, ("checks: the question asks who or which and the answer names nothing new",))
     if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:

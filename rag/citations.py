@@ -129,12 +129,16 @@ def _claim(text: str, numbers: tuple[int, ...], valid: set[int]) -> Claim:
 
 
 def names_in(sentence: str, *, first: bool = False) -> list[str]:
-    """Capitalised words that may be names (not common words; the first word only when `first`)."""
+    """Capitalised words that may be names (not common words; a sentence's first word only when `first`).
+
+    A text of several sentences ("... orientasi Vietnam. Apa saja?") has several first words.
+    """
     found = []
     sentence = _COMMON_PHRASES_RE.sub(lambda m: m.group().lower(), sentence)
     for i, match in enumerate(_NAME_RE.finditer(sentence)):
         word = match.group()
-        if i == 0 and not first and not word.isupper():
+        opens = i == 0 or bool(re.search(r"[.!?]\s+[\"“'‘(]?$", sentence[: match.start()]))
+        if opens and not first and not word.isupper():
             continue  # every sentence starts with a capital
         word = re.sub(r"['’]s?$", "", word)  # possessive: "Laos's"
         if word[0].isupper() and len(word) > 1 and fold(word) not in COMMON_CAPITALISED:
@@ -195,7 +199,9 @@ def support(
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
     sentences = split_sentences(chunk_text)
-    outside_article = missing_facts(claim, article or chunk_text)
+    # abbreviations the question uses ("UU" for Undang-Undang) are the user's, not the article's
+    abbreviations = " ".join(w for w in question.split() if w.isupper())
+    outside_article = missing_facts(claim, article or chunk_text, given=abbreviations)
     added = terms - content_terms(question) if new_words else set()
     best: tuple[int, float, tuple[int, int], tuple[str, ...]] | None = None
     for span in passage.spans:

@@ -72,6 +72,11 @@ def test_is_refusal(text: str, refusal: bool) -> None:
         ("Bao nhiêu người?", True),
         ("Siapa Duta Besar?", False),
         ("Who is the ambassador?", False),
+        # English "when" asks only at the start of a question or clause
+        ("When will the law take effect?", True),
+        ("Who signed it, and when?", True),
+        ("What does the draft law pay attention to when it comes to children?", False),
+        ("What happens when the centre opens?", False),
     ],
 )
 def test_asks_for_number(question: str, asks: bool) -> None:
@@ -203,9 +208,21 @@ def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: 
         ("Which city will host the forum?", ["The forum will be held in Da Nang."], False),
         ("Hội nghị tổ chức ở thành phố nào?", ["Hội nghị tổ chức tại Việt Nam."], True),
         ("Hội nghị tổ chức ở thành phố nào?", ["Hội nghị tổ chức tại Hà Nội."], False),
+        # "kapan dan di mana" needs the place as well as the date; a country may answer "where"
+        ("Kapan dan di mana proyek itu digelar?", ["Proyek itu digelar pada tanggal 14 Juni."], True),
+        (
+            "Kapan dan di mana proyek itu digelar?",
+            ["Pada tanggal 14 Juni, di Hanoi, proyek itu digelar."],
+            False,
+        ),
+        ("Where will the dialogue be held?", ["The dialogue will be held in Vietnam in 2026."], False),
+        ("Where will the dialogue be held?", ["The dialogue will be held next year."], True),
+        ("Hội nghị diễn ra ở đâu?", ["Hội nghị diễn ra vào năm 2026."], True),
+        # "berapa lama" is answered without digits too
+        ("Dari berapa lama menjadi berapa lama?", ["Dari beberapa bulan menjadi beberapa jam."], False),
     ],
 )
-def test_which_day_and_which_city_need_their_kind_of_answer(
+def test_which_day_where_and_which_city_need_their_kind_of_answer(
     question: str, kept: list[str], abstain: bool
 ) -> None:
     assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain

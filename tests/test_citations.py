@@ -206,6 +206,22 @@ def test_names_taken_from_the_question_must_be_in_the_cited_article() -> None:
     assert len(check_claims(claim, [passage], "id", question, article)[0]) == 1
 
 
+def test_an_abbreviation_taken_from_the_question_need_not_be_in_the_article() -> None:
+    # users write "UU" where the article spells out "Undang-Undang"; a real name still has to be there
+    passage = _passage(1, LIST, 0, "d3")
+    question = "UU apa saja yang disahkan Majelis?"
+    claim = parse_answer("UU tentang Industri Teknologi Digital disahkan Majelis [1].", {1})
+    assert len(check_claims(claim, [passage], "id", question, {"d3": LIST})[0]) == 1
+    invented = parse_answer("UU tentang Industri Teknologi Digital disahkan Majelis Kamboja [1].", {1})
+    assert check_claims(invented, [passage], "id", question, {"d3": LIST})[0] == []
+
+
+def test_every_sentence_of_a_text_has_a_first_word() -> None:
+    text = "Dubes UE Julien Guerrier menyebut dua hal sebagai bukti orientasi Vietnam. Apa saja? “Siapa dia?"
+    assert names_in(text) == ["UE", "Julien", "Guerrier", "Vietnam"]
+    assert "Apa" in names_in(text, first=True)
+
+
 def test_a_number_taken_from_the_question_must_be_in_the_cited_place() -> None:
     # the year is the question's, but the quoted sentence and its neighbours never mention 2030
     passage = _excerpt(1, LAWS, [0])
