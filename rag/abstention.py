@@ -66,6 +66,13 @@ _MONEY_RE = re.compile(
     r"\b(anggaran|dana|biaya|harga|nilai|budget|cost|price|worth|funding|money|ngân sách|kinh phí|giá|vốn)\b",
     re.IGNORECASE,
 )
+# "What is X's budget?" / "Apa anggaran X?" ask for an amount as "how much" does, without saying "how".
+_ASKS_AMOUNT_RE = re.compile(
+    r"\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
+    r"(?:budget|cost|price|total value|funding)s?\b"
+    r"|\bapa(?:kah)? (?:besar )?(?:anggaran|biaya|harga|nilai)\b",
+    re.IGNORECASE,
+)
 _MONTHS_RE = re.compile(
     r"\b(januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember|january|"
     r"february|march|june|july|august|october|december|tháng)\b",
@@ -288,7 +295,9 @@ def decide_after_generation(
         # ("sejak tahun 2025"), is not a length of time
         if not any(states_duration(s) for s in kept):
             return Decision(True, ("checks: the question asks how long and the answer states no duration",))
-    elif asks_for_count(question) and not any(states_count(s, asked) for s in kept):
+    elif (asks_for_count(question) or _ASKS_AMOUNT_RE.search(question)) and not any(
+        states_count(s, asked) for s in kept
+    ):
         why = "the question asks how many or how much; the answer states only dates"
         return Decision(True, (f"checks: {why}",))
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)

@@ -182,6 +182,7 @@ def support(
     question: str = "",
     article: str = "",
     new_words: bool = False,
+    cognates: bool = False,
 ) -> Support:
     """Check a claim against one passage: its facts must all be in one place, and its terms overlap it.
 
@@ -206,7 +207,10 @@ def support(
     best: tuple[int, float, tuple[int, int], tuple[str, ...]] | None = None
     for span in passage.spans:
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
-        score = len(terms & sentence_terms) / len(terms) if terms else 0.0
+        shared = terms & sentence_terms
+        if cognates:
+            shared |= {t for t in terms - shared if _cognate(t) in {_cognate(w) for w in sentence_terms}}
+        score = len(shared) / len(terms) if terms else 0.0
         window = chunk_text[slice(*_neighbourhood(sentences, span))]
         # the question's names may be restated from elsewhere in the article, its numbers may not: "the
         # target for 2030 is ..." from a sentence about another year misdates what it quotes
@@ -219,6 +223,19 @@ def support(
     assert best is not None  # a passage has at least one span
     _, score, span, missing = best
     return Support(passage.n, not missing and score >= min_score, score, span, missing)
+
+
+_COGNATE_RULES = (("ph", "f"), ("qu", "k"), ("c", "k"), ("x", "ks"), ("y", "i"), ("th", "t"))
+
+
+def _cognate(term: str) -> str:
+    """An English stem spelled the Indonesian way and cut to 5 letters: "intellectu" and "intelektu",
+    "economi" and "ekonom" both give "intel" / "ekono". Shorter stems stay whole."""
+    spelled = fold(term)
+    for a, b in _COGNATE_RULES:
+        spelled = spelled.replace(a, b)
+    spelled = re.sub(r"(.)\1", r"\1", spelled)
+    return spelled[:5] if len(spelled) >= 5 else spelled
 
 
 def to_citation(passage: Passage, span: tuple[int, int]) -> Citation:
@@ -268,8 +285,9 @@ def check_claims(
     def support_of(claim: Claim, p: Passage) -> Support:
         article = articles.get(p.hit.chunk.doc_id, "")
         return support(
-            claim.text, p, min_score=min_score, question=question, article=article, new_words=lang == "id"
-        )
+            claim.text, p, min_score=min_score, question=question, article=article, new_words=lang == "id",
+            cognates=lang == "en",
+        )  # fmt: skip
 
     kept: list[Checked] = []
     lines: list[str] = []

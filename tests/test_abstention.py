@@ -218,6 +218,15 @@ def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: 
         ("Where will the dialogue be held?", ["The dialogue will be held in Vietnam in 2026."], False),
         ("Where will the dialogue be held?", ["The dialogue will be held next year."], True),
         ("Hội nghị diễn ra ở đâu?", ["Hội nghị diễn ra vào năm 2026."], True),
+        # "what is X's budget" asks for an amount: a year, or the question's own number, is not one
+        (
+            "What is NATIF's budget for AI projects in 2026?",
+            ["It is expected to be significant in 2026."],
+            True,
+        ),
+        ("What is NATIF's budget for AI projects in 2026?", ["NATIF has VND 1,000 billion for 2026."], False),
+        ("Apa anggaran pusat itu?", ["Anggaran pusat itu diumumkan pada tahun 2025."], True),
+        ("What is the value of AI for children?", ["AI helps children with disabilities learn."], False),
         # "berapa lama" is answered without digits too
         ("Dari berapa lama menjadi berapa lama?", ["Dari beberapa bulan menjadi beberapa jam."], False),
     ],

@@ -258,3 +258,24 @@ def test_a_reply_cut_while_copying_is_finished_from_its_passage(
     assert (text, used) == (completed or reply, n)
     if completed:
         assert [c.cited for c in parse_answer(text, {1, 2, 3})] == [(3,)]
+
+
+KNOWLEDGE = (
+    "Kementerian Sains dan Teknologi menganggap standar, metrologi, dan kekayaan intelektual sebagai alat "
+    "penting untuk membangun ekonomi berbasis pengetahuan."
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "kept"),
+    [
+        # no name nor number to anchor on: the English words that are the passage's words spelled the
+        # English way ("standardization" / "standar", "intellectual" / "intelektual") carry the overlap
+        ("The ministry sees standardization and intellectual property as tools for a knowledge economy.", 1),
+        ("The ministry wants more people to learn to swim before the summer holidays.", 0),
+    ],
+)
+def test_an_english_claim_is_supported_by_the_words_it_shares_with_its_source(answer: str, kept: int) -> None:
+    passage = _passage(1, KNOWLEDGE, 0, "d4")
+    checked, lines = check_claims(parse_answer(answer, set()), [passage], "en", "Which two tools?")
+    assert len(checked) == kept, lines
