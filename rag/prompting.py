@@ -101,7 +101,10 @@ def _sentence_scores(
     doc_freq = Counter(t for row in terms for sentence in row for t in sentence)
     n_sentences = max(1, sum(len(row) for row in spans))
     lexical = [
-        [sum(math.log(1 + n_sentences / doc_freq[t]) for t in sentence & query_terms) for sentence in row]
+        [
+            sum(math.log(1 + n_sentences / doc_freq[t]) for t in sorted(sentence & query_terms))
+            for sentence in row
+        ]
         for row in terms
     ]
     if similarity is None:

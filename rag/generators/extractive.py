@@ -73,7 +73,7 @@ def rank_sentences(question: str, sources: list[tuple[int, str]]) -> list[tuple[
     scored = []
     for position, (n, sentence) in enumerate(candidates):
         shared = q_terms & content_terms(sentence)
-        score = sum(math.log(1 + len(candidates) / freq[t]) for t in shared)
+        score = sum(math.log(1 + len(candidates) / freq[t]) for t in sorted(shared))  # same order, same sum
         score += len(q_anchors & _anchors(sentence))
         scored.append((score, position, n, sentence))
     return sorted(scored, key=lambda s: (-s[0], s[1]))
