@@ -196,6 +196,10 @@ def support(
     With `new_words` (a claim in the passages' language), the claim's words that are not the question's,
     what it adds, must include at least one word of that place: "Kaan Cetinturk adalah kepala UNICEF"
     has the question's name and the passage's "UNICEF", but "kepala" (head) comes from nowhere.
+
+    With `cognates` (an English claim), a claim word also overlaps a passage word spelled alike the
+    Indonesian way ("standardization" / "standar"): without a name or number, a translated claim would
+    otherwise share nothing with its source.
     """
     chunk_text = passage.hit.chunk.text
     terms = content_terms(claim)
@@ -209,7 +213,8 @@ def support(
         sentence_terms = content_terms(chunk_text[span[0] : span[1]])
         shared = terms & sentence_terms
         if cognates:
-            shared |= {t for t in terms - shared if _cognate(t) in {_cognate(w) for w in sentence_terms}}
+            spelled = {_cognate(w) for w in sentence_terms}
+            shared |= {t for t in terms - shared if _cognate(t) in spelled}
         score = len(shared) / len(terms) if terms else 0.0
         window = chunk_text[slice(*_neighbourhood(sentences, span))]
         # the question's names may be restated from elsewhere in the article, its numbers may not: "the
@@ -229,8 +234,11 @@ _COGNATE_RULES = (("ph", "f"), ("qu", "k"), ("c", "k"), ("x", "ks"), ("y", "i"),
 
 
 def _cognate(term: str) -> str:
-    """An English stem spelled the Indonesian way and cut to 5 letters: "intellectu" and "intelektu",
-    "economi" and "ekonom" both give "intel" / "ekono". Shorter stems stay whole."""
+    """An English stem spelled the Indonesian way and cut to 5 letters ("intellectu" -> "intel").
+
+    "intellectu" and "intelektu" both give "intel", "economi" and "ekonom" both "ekono"; shorter stems
+    stay whole.
+    """
     spelled = fold(term)
     for a, b in _COGNATE_RULES:
         spelled = spelled.replace(a, b)
