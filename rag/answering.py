@@ -23,6 +23,7 @@ from rag.citations import (
     Claim,
     check_claims,
     complete_cut_reply,
+    names_in,
     parse_answer,
     question_coverage,
     render_answer,
@@ -262,6 +263,12 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     missing = min((asked_but_absent(question, w, "id") for w in windows), key=len, default=[])
     if missing:
         return f"lacks the question's {', '.join(missing)}"
+    # Names alone do not make a match: "Dua kementerian apa yang digabung menjadi Kementerian Sains dan
+    # Teknologi?" is not answered by a sentence on what that ministry promised Laos.
+    plain = content_terms(question) - content_terms(" ".join(names_in(question, first=True)))
+    found = set().union(*(content_terms(w) for w in windows)) if windows else set()
+    if plain and not plain & found:
+        return f"shares only names with the question (none of {', '.join(sorted(plain))})"
     return ""
 
 

@@ -175,6 +175,13 @@ def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
     assert all(DOC[c.start : c.end] == c.quote and c.quote[:-1] in answer.answer for c in answer.citations)
 
 
+def test_a_quote_that_shares_only_names_with_the_question_is_not_an_answer() -> None:
+    # "What is Nokia's position?": the Nokia sentence has the name and nothing of what was asked
+    answer, _, _ = _ask("Apa jabatan Nokia?", "Jabatan Nokia [1].")
+    assert answer.abstained, answer.checks
+    assert any("shares only names with the question (none of jabat)" in line for line in answer.checks)
+
+
 def test_an_abbreviation_in_the_question_does_not_block_the_answer() -> None:
     # users write "SDM" (sumber daya manusia) where the articles spell the words out: neither the gate
     # nor the quote's "every name of the question" test takes it for a name the passages lack
