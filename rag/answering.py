@@ -34,7 +34,7 @@ from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
 from rag.generators.extractive import pick_sentences, rank_sentences
-from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language
+from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language, split_sentences
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -234,13 +234,14 @@ def _quote_fallback(
     ]
     reasons: list[str] = []
     for picked in dict.fromkeys(tuple(t) for t in [pick_sentences(question, sources), *ranked] if t):
+        picked, shown = _with_antecedents(picked, passages)
         reply = " ".join(f"{sentence.rstrip(' .!?')} [{n}]." for n, sentence in picked)
         lines: list[str] = []
-        kept, decision, coverage = _check(reply, passages, question, query, "id", lines, articles)
+        kept, decision, coverage = _check(reply, shown, question, query, "id", lines, articles)
         why = (
             "; ".join(r.removeprefix("checks: ") for r in decision.reasons)
             if decision.abstain
-            else _quote_problem(question, kept, passages, coverage)
+            else _quote_problem(question, kept, shown, coverage)
         )
         if not why:
             note = "fallback: the reply failed the checks; quoting the passage sentence that best matches"
@@ -249,6 +250,40 @@ def _quote_fallback(
     return None, [
         f"fallback: no quote ({'; '.join(reasons) or 'no sentence shares a word with the question'})"
     ]
+
+
+# A sentence that opens by pointing back ("Hal ini merupakan kondisi yang menguntungkan ...") says what
+# "this" is in the sentence before it, which is where a "why" question's answer is.
+_ANAPHOR_RE = re.compile(
+    r"^(?:Hal (?:ini|itu|tersebut)|Ini|Itu|(?:Langkah|Upaya|Kondisi) (?:ini|tersebut))\b"
+)
+
+
+def _with_antecedents(
+    picked: tuple[tuple[int, str], ...], passages: list[Passage]
+) -> tuple[tuple[tuple[int, str], ...], list[Passage]]:
+    """Each picked sentence that points back, preceded by the sentence it points to.
+
+    That sentence may not be among the ones the prompt showed: it is added to its passage's spans, so
+    that the checks can find it and its citation can quote it. Returns the sentences and the passages.
+    """
+    by_n = {p.n: p for p in passages}
+    out: list[tuple[int, str]] = []
+    for n, sentence in picked:
+        chunk = by_n[n].hit.chunk.text
+        spans = split_sentences(chunk)
+        at = next((k for k, (a, b) in enumerate(spans) if chunk[a:b] == sentence), 0)
+        if at > 0 and _ANAPHOR_RE.match(sentence) and (n, chunk[slice(*spans[at - 1])]) not in out:
+            before = spans[at - 1]
+            out.append((n, chunk[slice(*before)]))
+            passage = by_n[n]
+            if not any(a < before[1] and before[0] < b for a, b in passage.spans):
+                ordered = tuple(sorted({*passage.spans, before}))
+                text = " ".join(chunk[a:b] for a, b in ordered)
+                by_n[n] = Passage(passage.n, passage.hit, text, ordered)
+        if (n, sentence) not in out:
+            out.append((n, sentence))
+    return tuple(out), [by_n[p.n] for p in passages]
 
 
 def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], coverage: float) -> str:

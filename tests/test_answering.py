@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answering import answer_question, clean_question, split_echoes
+from rag.answering import _with_antecedents, answer_question, clean_question, split_echoes
 from rag.citations import Claim
 from rag.errors import InputError
 from rag.generators.extractive import ExtractiveGenerator
+from rag.language import split_sentences
+from rag.prompting import Passage
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 
@@ -173,6 +175,28 @@ def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
     assert "Departemen Luar Negeri" in answer.answer and "AUD 2,1 juta" in answer.answer
     assert any(line.startswith("fallback: the reply failed") for line in answer.checks)
     assert all(DOC[c.start : c.end] == c.quote and c.quote[:-1] in answer.answer for c in answer.citations)
+
+
+WHY_DOC = (
+    "Judul. Vietnam memiliki populasi muda dan kekuatan startup yang berkembang pesat. Hal ini merupakan "
+    "kondisi yang menguntungkan bagi Vietnam untuk menjadi pencipta teknologi AI. Kalimat lain tentang "
+    "anggaran Laos untuk pelatihan."
+)
+
+
+def test_a_quoted_sentence_that_points_back_brings_the_sentence_it_points_to() -> None:
+    # "Hal ini" (this) is the reason a "why" question asks for, stated in the sentence before; the prompt
+    # showed only the "Hal ini" sentence, so its passage gains the other one for the checks and citation
+    chunk = Chunk("why#0", "why", 0, WHY_DOC[7:], 7, len(WHY_DOC), "Judul", "http://example/why")
+    spans = split_sentences(chunk.text)
+    shown = Passage(1, Hit(chunk, 0.03, 1), chunk.text[slice(*spans[1])], (spans[1],))
+    this = chunk.text[slice(*spans[1])]
+    picked, passages = _with_antecedents(((1, this),), [shown])
+    before = chunk.text[slice(*spans[0])]
+    assert picked == ((1, before), (1, this)) and before.startswith("Vietnam memiliki populasi muda")
+    assert passages[0].spans == (spans[0], spans[1]) and passages[0].text == f"{before} {this}"
+    # a sentence that does not point back comes alone
+    assert _with_antecedents(((1, before),), [shown]) == (((1, before),), [shown])
 
 
 def test_a_quote_that_shares_only_names_with_the_question_is_not_an_answer() -> None:
