@@ -270,20 +270,17 @@ def _with_antecedents(
     by_n = {p.n: p for p in passages}
     out: list[tuple[int, str]] = []
     for n, sentence in picked:
-        chunk = by_n[n].hit.chunk.text
+        passage, chunk = by_n[n], by_n[n].hit.chunk.text
         spans = split_sentences(chunk)
         at = next((k for k, (a, b) in enumerate(spans) if chunk[a:b] == sentence), 0)
-        if at > 0 and _ANAPHOR_RE.match(sentence) and (n, chunk[slice(*spans[at - 1])]) not in out:
-            before = spans[at - 1]
-            out.append((n, chunk[slice(*before)]))
-            passage = by_n[n]
-            if not any(a < before[1] and before[0] < b for a, b in passage.spans):
-                ordered = tuple(sorted({*passage.spans, before}))
-                text = " ".join(chunk[a:b] for a, b in ordered)
-                by_n[n] = Passage(passage.n, passage.hit, text, ordered)
-        if (n, sentence) not in out:
-            out.append((n, sentence))
-    return tuple(out), [by_n[p.n] for p in passages]
+        if at > 0 and _ANAPHOR_RE.match(sentence):
+            a0, b0 = spans[at - 1]
+            out.append((n, chunk[a0:b0]))
+            if not any(a < b0 and a0 < b for a, b in passage.spans):  # not shown, not even in part
+                ordered = tuple(sorted({*passage.spans, (a0, b0)}))
+                by_n[n] = Passage(n, passage.hit, " ".join(chunk[a:b] for a, b in ordered), ordered)
+        out.append((n, sentence))
+    return tuple(dict.fromkeys(out)), [by_n[p.n] for p in passages]
 
 
 def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], coverage: float) -> str:
@@ -301,7 +298,7 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     # Names alone do not make a match: "Dua kementerian apa yang digabung menjadi Kementerian Sains dan
     # Teknologi?" is not answered by a sentence on what that ministry promised Laos.
     plain = content_terms(question) - content_terms(" ".join(names_in(question, first=True)))
-    found = set().union(*(content_terms(w) for w in windows)) if windows else set()
+    found = set().union(*(content_terms(w) for w in windows))
     if plain and not plain & found:
         return f"shares only names with the question (none of {', '.join(sorted(plain))})"
     return ""

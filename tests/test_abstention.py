@@ -179,15 +179,6 @@ def test_an_answer_in_another_language_is_refused(
         ("How long has the programme run?", ["It has run for more than 50 years."], False),
         ("Chương trình kéo dài bao lâu?", ["Chương trình kéo dài 3 tháng."], False),
         ("Chương trình kéo dài bao lâu?", ["Chương trình có 200 học viên."], True),
-    ],
-)
-def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: bool) -> None:
-    assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain
-
-
-@pytest.mark.parametrize(
-    ("question", "kept", "abstain"),
-    [
         # "on which day" needs a day: the year or the month alone does not say it
         (
             "Tanggal berapa Vietnam Digital Week 2026 diselenggarakan?",
@@ -231,7 +222,6 @@ def test_dates_and_amounts_need_digits(question: str, kept: list[str], abstain: 
         ("Dari berapa lama menjadi berapa lama?", ["Dari beberapa bulan menjadi beberapa jam."], False),
     ],
 )
-def test_which_day_where_and_which_city_need_their_kind_of_answer(
-    question: str, kept: list[str], abstain: bool
-) -> None:
+def test_the_answer_states_the_kind_of_fact_asked_for(question: str, kept: list[str], abstain: bool) -> None:
+    # dates and amounts need digits, "how long" a duration, "which day" a day, "which city" a city ...
     assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain
