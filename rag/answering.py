@@ -34,6 +34,7 @@ from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
 from rag.generators.extractive import pick_sentences, rank_sentences
+from rag.glossary import indonesian_terms, search_terms
 from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language, split_sentences
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
@@ -59,6 +60,13 @@ SECOND_LOOK_BUDGET = 80
 # QUOTE_MIN_COVERAGE, every name and number of the question in the quoted sentences or the ones before
 # them, and for "how many / how much" a number that is not a date. Indonesian only: for other languages
 # the quote would not be in the question's language.
+# An answer copied from the Indonesian passages for an English or Vietnamese question: shown after this
+# lead-in when it passes every other check (see _in_source_language).
+SOURCE_LANGUAGE_LEADS = {
+    "en": "The articles say (in Indonesian):",
+    "vi": "Các bài báo viết (bằng tiếng Indonesia):",
+}
+SOURCE_LANGUAGE_MIN_COVERAGE = 0.5
 QUOTE_FALLBACK = True
 QUOTE_MIN_COVERAGE = 0.5
 QUOTE_TRIES = 3
@@ -133,9 +141,13 @@ def _answer_from_hits(
     # embedding similarity when the retriever's embedder is at hand, and fill the budget in any case.
     prompt_started = time.perf_counter()
     similarity = _embedding_similarity(retriever) if lang != "id" else None
+    extra = search_terms(base.query, lang)
+    if extra:
+        checks.append(f"glossary: sentences also matched on {extra!r}")
     passages = select_passages(
-        base.query, hits, fill=lang != "id", similarity=similarity, prefer_numbers=asks_for_number(question)
-    )
+        base.query, hits, fill=lang != "id", similarity=similarity,
+        prefer_numbers=asks_for_number(question), extra_terms=extra,
+    )  # fmt: skip
     messages = build_messages(question, passages, lang)
     timings["prompt_ms"] = (time.perf_counter() - prompt_started) * 1000
     reply = _generate(generator, messages, on_token, timings, started)
@@ -162,6 +174,12 @@ def _answer_from_hits(
             kept, decision, _ = _check(
                 reply, passages, question, base.question, lang, checks, articles, same_language=same_language
             )
+    lead = ""
+    if decision.abstain and lang in SOURCE_LANGUAGE_LEADS and reply and not is_refusal(reply):
+        relaxed, lines = _in_source_language(reply, passages, question, base.query, lang, articles)
+        checks += lines
+        if relaxed is not None:
+            (kept, decision), lead = relaxed, SOURCE_LANGUAGE_LEADS[lang]
     if decision.abstain and QUOTE_FALLBACK and lang == "id" and reply and not is_refusal(reply):
         quoted, lines = _quote_fallback(passages, question, base.question, articles)
         checks += lines
@@ -175,7 +193,7 @@ def _answer_from_hits(
         )
     return replace(
         base,
-        answer=render_answer(kept),
+        answer=f"{lead} {render_answer(kept)}" if lead else render_answer(kept),
         citations=_citations(kept, passages),
         prompt=render_prompt(messages),
         checks=tuple(checks),
@@ -216,6 +234,29 @@ def _check(
         decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
     checks += lines + list(decision.reasons)
     return kept, decision, coverage
+
+
+def _in_source_language(
+    reply: str, passages: list[Passage], question: str, query: str, lang: str, articles: Mapping[str, str]
+) -> tuple[tuple[list[Checked], Decision] | None, list[str]]:
+    """An Indonesian reply to an English or Vietnamese question, if only its language failed the checks.
+
+    The model often answers such a question by copying the passage sentence that answers it. That is
+    kept, after a lead-in in the question's language, when every other check passes and the quoted
+    sentences hold SOURCE_LANGUAGE_MIN_COVERAGE of the glossary's Indonesian words for the question: a
+    copied sentence about something else (the reason answers must be in the question's language) shares
+    few of them.
+    """
+    lines: list[str] = []
+    kept, decision, _ = _check(reply, passages, question, query, lang, lines, articles, same_language=False)
+    if decision.abstain or not kept:
+        return None, []
+    terms = indonesian_terms(query, lang)
+    coverage = question_coverage(terms, kept, passages) if terms else 0.0
+    if coverage < SOURCE_LANGUAGE_MIN_COVERAGE:
+        why = f"{coverage:.2f} < {SOURCE_LANGUAGE_MIN_COVERAGE} of the glossary's words for the question"
+        return None, [f"source language: the Indonesian reply is not kept ({why})"]
+    return (kept, decision), [f"source language: the Indonesian reply is kept ({coverage:.2f} of them)"]
 
 
 def _quote_fallback(

@@ -9,7 +9,9 @@ from rag.corpus import load_corpus
 from rag.dense import search_faiss
 from rag.embedding import Embedder, embedder_model_id, make_embedder
 from rag.errors import InputError
+from rag.glossary import search_terms
 from rag.indexing import LoadedIndex, load_index
+from rag.language import detect_language
 from rag.settings import Settings
 from rag.types import Hit
 
@@ -62,7 +64,11 @@ class Retriever:
         return search_faiss(self.index.faiss, vector, depth), by_sentence
 
     def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        """The top_k chunks for a query, best first, with the scores of every retriever involved."""
+        """The top_k chunks for a query, best first, with the scores of every retriever involved.
+
+        A Vietnamese query is searched lexically with the glossary's Indonesian words for it as well
+        (rag/glossary.py); the embedding reads the query as written.
+        """
         if mode not in MODES:
             raise InputError(f"unknown mode '{mode}': use one of {', '.join(MODES)}")
         if top_k < 1:
@@ -72,10 +78,13 @@ class Retriever:
         started = time.perf_counter()
         depth = max(top_k, FUSION_DEPTH)
         dense, by_sentence = self._dense(query, depth, mode == "hybrid") if mode != "lexical" else ([], [])
-        lexical = self.index.lexical.search(query, depth) if mode != "dense" else []
+        extra = search_terms(query, detect_language(query))
+        words = f"{query} {extra}" if extra else query
+        lexical = self.index.lexical.search(words, depth) if mode != "dense" else []
         # The lexical list counts as much as the query's words are the articles' words: fully for an
-        # Indonesian question, little for a Vietnamese one whose BM25 matches are accidental.
-        weight = self.index.lexical.coverage(query) if mode == "hybrid" else 1.0
+        # Indonesian question, little for a Vietnamese one whose BM25 matches are accidental, more when
+        # the glossary gives it Indonesian words.
+        weight = self.index.lexical.coverage(words) if mode == "hybrid" else 1.0
         hits = self._hits(dense, lexical, mode, top_k, weight, by_sentence)
         self.last_timings["retrieval_ms"] = (time.perf_counter() - started) * 1000
         return hits

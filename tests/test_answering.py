@@ -124,12 +124,27 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             True,
             "Artikel-artikel ini tidak menyebutkan hal tersebut.",
         ),
-        # Vietnamese question, a copied Indonesian sentence: not an answer in the asked language
+        # Vietnamese question, a copied Indonesian sentence that answers it (it holds the glossary's
+        # words for the question): kept, after a lead-in saying it is the articles' Indonesian
         (
             "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
             "Nokia menyediakan peralatan teknis untuk AVSTC [1].",
+            False,
+            "Các bài báo viết (bằng tiếng Indonesia): Nokia menyediakan peralatan teknis untuk AVSTC [1].",
+        ),
+        # ... a copied sentence beside the point passes the other checks but holds none of those words
+        (
+            "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
+            "Pusat Teknologi Strategis Australia-Vietnam (AVSTC) secara resmi dibuka pada 11 Juni di Hanoi [1].",
             True,
             "Các bài báo không đề cập đến điều này.",
+        ),
+        # ... the same for English
+        (
+            "Who provided the technical equipment for AVSTC?",
+            "Nokia menyediakan peralatan teknis untuk AVSTC [1].",
+            False,
+            "The articles say (in Indonesian): Nokia menyediakan peralatan teknis untuk AVSTC [1].",
         ),
         # Vietnamese question, grounded answer
         (

@@ -188,3 +188,18 @@ def test_the_same_question_gets_the_same_passages_in_every_process() -> None:
         for seed in range(6)
     }  # fmt: skip
     assert len(outputs) == 1 and "002_" in next(iter(outputs))
+
+
+def test_glossary_words_lift_the_sentence_they_match_over_a_near_tie() -> None:
+    other = "Kedua negara sepakat memperluas kerja sama digital."
+    text = f"{other} {ANSWER}"
+
+    def similarity(query: str, sentences: list[str]) -> list[float]:
+        return [0.84 if s == other else 0.82 for s in sentences]
+
+    def best(extra: str) -> str:
+        return select_passages("When was it opened?", [_hit(1, text)], token_budget=18, similarity=similarity,
+                               extra_terms=extra)[0].text  # fmt: skip
+
+    assert best("") == other
+    assert best("meluncurkan pusat litbang") == ANSWER

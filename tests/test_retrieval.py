@@ -118,3 +118,21 @@ def test_lexical_search_with_only_stop_words_finds_nothing(retriever: Retriever)
 def test_bad_search_arguments(retriever: Retriever, query: str, top_k: int, mode: str) -> None:
     with pytest.raises(InputError):
         retriever.search(query, top_k=top_k, mode=mode)
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # the lexical side reads the glossary's Indonesian: "nguồn vốn ban đầu" is "dana awal"
+        ("Cung cấp bao nhiêu nguồn vốn ban đầu cho trung tâm?", True),
+        # without a glossary word, the same question shares no word with the articles
+        ("Bao nhiêu?", False),
+        # English is searched with its own words only (rag/glossary.py, SEARCH_LANGS)
+        ("How much seed funding was provided?", False),
+    ],
+)
+def test_vietnamese_questions_are_searched_with_the_articles_words(
+    retriever: Retriever, query: str, found: bool
+) -> None:
+    hits = retriever.search(query, top_k=1, mode="lexical")
+    assert bool(hits) and hits[0].chunk.doc_id == "beta" if found else not hits

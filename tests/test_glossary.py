@@ -1,0 +1,77 @@
+"""English and Vietnamese question words to the articles' Indonesian words."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from rag import glossary
+from rag.glossary import indonesian_terms, parse_glossary
+from rag.language import content_terms
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL = """# a comment, then entries
+bộ khoa học và công nghệ\tKementerian Sains dan Teknologi
+khoa học\tsains ilmu
+đại sứ\tDuta Besar
+năm\ttahun
+ambassador\tDuta Besar
+ambassador\tDubes
+ministry\tKementerian
+"""
+
+
+@pytest.fixture
+def small(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(glossary, "_entries", lambda: parse_glossary(SMALL))
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # the longer phrase uses up its words: "khoa học" inside it adds nothing
+        ("Bộ Khoa học và Công nghệ làm gì?", "vi", "Kementerian Sains dan Teknologi"),
+        ("Khoa học ở Việt Nam?", "vi", "sains ilmu"),
+        # typed without diacritics: a phrase of several syllables is still found ...
+        ("Bo khoa hoc va cong nghe lam gi?", "vi", "Kementerian Sains dan Teknologi"),
+        # ... but a single bare syllable is too often another word ("Nam" is not "năm", year)
+        ("Ông Nam là ai?", "vi", ""),
+        ("Năm nào?", "vi", "tahun"),
+        ("Đại sứ là ai?", "vi", "Duta Besar"),
+        # entries of the same phrase are merged; English matches whole words only
+        ("Who is the EU Ambassador?", "en", "Duta Besar Dubes"),
+        ("Who are the ambassadors?", "en", "Duta Besar Dubes"),
+        ("Who are the ambassadorial staff?", "en", ""),
+        ("Which ministries?", "en", "Kementerian"),
+        # Indonesian questions already share the articles' words
+        ("Siapa Duta Besar Korea?", "id", ""),
+    ],
+)
+def test_question_phrases_become_the_articles_words(
+    small: None, question: str, lang: str, expected: str
+) -> None:
+    assert indonesian_terms(question, lang) == expected
+
+
+@pytest.mark.parametrize("line", ["no tab here", "\tonly a target", "phrase\t", "a\tb\tc"])
+def test_a_malformed_line_is_named(line: str) -> None:
+    with pytest.raises(ValueError, match="line 2: expected 'phrase<TAB>Indonesian words'"):
+        parse_glossary(f"# header\n{line}\n")
+
+
+def test_the_bundled_glossary_covers_both_languages_in_the_articles_words() -> None:
+    text = resources.files("rag").joinpath(glossary.GLOSSARY_FILE).read_text(encoding="utf-8")
+    entries = parse_glossary(text)
+    assert len(entries) >= 200
+    articles = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.txt"))
+    article_terms = content_terms(articles)
+    # every entry gives at least one word that the articles use (a typo or an unused word helps no one)
+    unused = [p.pattern for p, _, target in entries if not content_terms(target) & article_terms]
+    assert unused == []
+    assert indonesian_terms("Who is the Korean ambassador to Vietnam?", "en")
+    assert "Duta Besar" in indonesian_terms("Ai là Đại sứ Hàn Quốc tại Việt Nam?", "vi")
+    assert re.search(r"\bKementerian\b", indonesian_terms("Bộ Khoa học và Công nghệ", "vi"))
