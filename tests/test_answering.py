@@ -135,7 +135,8 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
         # ... a copied sentence beside the point passes the other checks but holds none of those words
         (
             "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
-            "Pusat Teknologi Strategis Australia-Vietnam (AVSTC) secara resmi dibuka pada 11 Juni di Hanoi [1].",
+            "Pusat Teknologi Strategis Australia-Vietnam (AVSTC) secara resmi dibuka pada 11 Juni "
+            "di Hanoi [1].",
             True,
             "Các bài báo không đề cập đến điều này.",
         ),
