@@ -209,7 +209,7 @@ def select_passages(
 ) -> list[Passage]:
     """The best `max_passages` hits, each cut to its sentences most relevant to the query, numbered 1..k.
 
-    `extra_terms`: more words to match, e.g. the glossary's Indonesian for an English question.
+    `extra_terms`: more words to match, e.g. the glossary's Indonesian words for a Vietnamese question.
     """
     if max_passages < 1 or token_budget < 1:
         raise ValueError("max_passages and token_budget must be greater than 0.")
