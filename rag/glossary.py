@@ -18,7 +18,7 @@ GLOSSARY_FILE = "data/glossary.tsv"
 # Questions whose search (BM25 and the choice of passage sentences) adds the glossary's words. Not
 # English: it shares loanwords and names with the passages already, and measured over the four eval
 # sets the added words lost two right English answers and made one unanswerable question answered,
-# where for Vietnamese they put the answer's sentence before the model in 4 more of 18 questions.
+# where for Vietnamese they put the answer's facts before the model in 18 of 22 questions (12 without).
 SEARCH_LANGS = ("vi",)
 
 
@@ -62,6 +62,7 @@ def parse_glossary(text: str) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+@lru_cache(maxsize=256)  # one question is looked up by retrieval, the prompt and the answer checks
 def indonesian_terms(question: str, lang: str) -> str:
     """The Indonesian words for the glossary phrases in an English or Vietnamese question ("" for id).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -26,8 +27,11 @@ ministry\tKementerian
 
 
 @pytest.fixture
-def small(monkeypatch: pytest.MonkeyPatch) -> None:
+def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(glossary, "_entries", lambda: parse_glossary(SMALL))
+    indonesian_terms.cache_clear()  # answers are cached by question: none from the real glossary
+    yield
+    indonesian_terms.cache_clear()
 
 
 @pytest.mark.parametrize(
