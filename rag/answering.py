@@ -346,13 +346,19 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     return ""
 
 
-def warm_up(generator: Generator) -> None:
-    """Evaluate the fixed prompt prefix (rules and examples) once, e.g. at app start.
+def warm_up(generator: Generator) -> str:
+    """Evaluate the fixed prompt prefix (rules and examples) once, e.g. at app start; say what was done.
 
-    llama.cpp then reuses it for every question; without this the first question pays for it.
+    llama.cpp then reuses it for every question; without this the first question pays for it. A
+    generator with `warm` (llama.cpp) loads it from the state saved by an earlier process when it can.
     """
-    for _ in generator.stream(build_messages("?", [], DEFAULT_LANG), max_tokens=1, stop=[]):
+    messages = build_messages("?", [], DEFAULT_LANG)
+    warm = getattr(generator, "warm", None)
+    if warm is not None:
+        return str(warm(messages))
+    for _ in generator.stream(messages, max_tokens=1, stop=[]):
         pass
+    return "computed"
 
 
 # "artificial intelligence" in a reply to a question about "AI" adds nothing: spelled-out AI is read as

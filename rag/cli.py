@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,7 @@ def ask(
     settings = _settings(ctx, generator=generator)
     pipeline = Pipeline(settings)
     question = _question(question, settings)
+    pipeline.warm_up()  # loads the prompt's fixed part saved by an earlier run (or saves it for the next)
     stream = None if as_json else (lambda piece: click.echo(piece, nl=False, err=True))
     answer = pipeline.ask(question, _load_history(history), on_token=stream)
     if as_json:
@@ -291,6 +293,20 @@ def bench(ctx: click.Context, scale: str, index_types: str, answers: int, out: P
     click.echo((out / "results.md").read_text(encoding="utf-8"))
     if "answers" not in results:
         click.echo("(answers skipped)")
+
+
+@main.command()
+@click.option("--generator", default=None, help="llama-cpp (default), transformers, openai or extractive.")
+@click.pass_context
+def warm(ctx: click.Context, generator: str | None) -> None:
+    """Evaluate the prompt's fixed part and save it, so later starts answer their first question fast."""
+    from rag.answering import warm_up
+    from rag.generators import make_generator
+
+    started = time.perf_counter()
+    model = make_generator(_settings(ctx, generator=generator))
+    done = warm_up(model) if getattr(model, "caches_prefix", False) else "not needed"
+    click.echo(f"{model.name}: prompt prefix {done} in {time.perf_counter() - started:.1f}s")
 
 
 @main.command("eval")

@@ -57,10 +57,13 @@ class ChatService:
     def _warm(self) -> None:
         started = time.perf_counter()
         try:
-            self.pipeline.warm_up()
+            prefix = self.pipeline.warm_up()
             self.refresh_titles()
             self.generator_name = self.pipeline.generator.name
-            log.info("models ready in %.1f s (%s)", time.perf_counter() - started, self.generator_name)
+            log.info(
+                "models ready in %.1f s (%s; prompt prefix %s)",
+                time.perf_counter() - started, self.generator_name, prefix,
+            )  # fmt: skip
         except Exception as exc:  # a background thread: the failure must reach the page, not vanish
             self.warm_error = user_message(exc)
             log.error("could not load the pipeline", exc_info=exc)

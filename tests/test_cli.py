@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
+from rag.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,3 +150,36 @@ def test_ask_json_has_the_documented_fields(env: dict[str, str], monkeypatch: py
         cite = result["citations"][0]
         assert {"n", "doc_id", "chunk_id", "source_url", "quote", "start", "end"} <= set(cite)
         assert cite["doc_id"] in {p["doc_id"] for p in result["passages"]}
+
+
+def test_warm_is_not_needed_without_a_prefix_cache(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_GENERATOR", "extractive")
+    code, out, _ = run("warm")
+    assert code == 0 and out.startswith("extractive: prompt prefix not needed")
+
+
+def test_warm_without_the_model_names_the_fetch_command(env: dict[str, str]) -> None:
+    code, _, err = run("warm")
+    assert code == 2 and "rag models fetch" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_warm_saves_the_prompt_prefix_once(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag import generators
+    from rag.models import model_path
+
+    with monkeypatch.context() as real:
+        real.delenv("RAG_MODEL_DIR")
+        small = model_path(load_settings(), "qwen2.5-coder-0.5b")  # the real cache (`make setup`)
+    monkeypatch.setenv("RAG_LLM_MODEL", str(small))
+    monkeypatch.setenv("RAG_LLM_TIMEOUT_S", "600")
+    monkeypatch.setattr(generators, "_CACHE", {})
+    code, out, _ = run("warm")
+    assert code == 0 and "prompt prefix computed and saved" in out, out
+    state = list((Path(env["RAG_MODEL_DIR"]) / "prompt-state").glob("*.kv"))
+    assert len(state) == 1
+    monkeypatch.setattr(generators, "_CACHE", {})  # a freshly loaded model, as in the next process
+    code, out, _ = run("warm")
+    assert code == 0 and "prompt prefix loaded" in out, out

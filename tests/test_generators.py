@@ -166,6 +166,58 @@ def test_llama_cpp_timeout_is_a_generator_error() -> None:
         list(generator.stream(_messages("Kapan AVSTC dibuka?"), max_tokens=50, stop=[]))
 
 
+# A short fixed part keeps these tests fast; the mechanism is the same for the real ~1,000-token prefix.
+_WARM = [{"role": "system", "content": "Jawab singkat dari sumber."}, {"role": "user", "content": "?"}]
+
+
+def _small(state_dir: Path | None) -> Generator:
+    from rag.generators.llama_cpp import LlamaCppGenerator
+    from rag.models import model_path
+
+    path = model_path(_real_settings(), "qwen2.5-coder-0.5b")
+    return LlamaCppGenerator(path, timeout_s=600.0, state_dir=state_dir)
+
+
+def _reply(generator: Generator) -> str:
+    messages = [_WARM[0], {"role": "user", "content": f"{TEXT}\n\nBerapa dana awal untuk AVSTC?"}]
+    return "".join(generator.stream(messages, max_tokens=20, stop=["\n\n"]))
+
+
+@pytest.mark.slow
+def test_llama_cpp_saves_the_warm_prefix_and_a_new_process_loads_it(tmp_path: Path) -> None:
+    first = _small(tmp_path)
+    assert first.warm(_WARM) == "computed and saved"  # type: ignore[attr-defined]
+    saved = list(tmp_path.glob("*.kv"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 100_000
+    expected = _reply(first)
+    assert "2,1" in expected or "2.1" in expected, expected
+
+    second = _small(tmp_path)  # a fresh context, as in the next start of the app
+    assert second.warm(_WARM) == "loaded"  # type: ignore[attr-defined]
+    assert second._llm.n_tokens > 5  # type: ignore[attr-defined]
+    assert _reply(second) == expected
+
+    other = [_WARM[0], {"role": "user", "content": "??"}]  # a changed prompt gets its own state ...
+    assert _small(tmp_path).warm(other) == "computed and saved"  # type: ignore[attr-defined]
+    assert [p.name for p in tmp_path.glob("*.kv")] != [saved[0].name]  # ... and replaces the old one
+    assert len(list(tmp_path.glob("*.kv"))) == 1
+
+
+@pytest.mark.slow
+def test_llama_cpp_recomputes_a_damaged_prefix_state(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _small(tmp_path).warm(_WARM) == "computed and saved"  # type: ignore[attr-defined]
+    (saved,) = tmp_path.glob("*.kv")
+    saved.write_bytes(saved.read_bytes()[:5000])  # a copy cut short
+    generator = _small(tmp_path)
+    assert generator.warm(_WARM) == "computed and saved"  # type: ignore[attr-defined]
+    assert "cannot read the saved prompt state" in caplog.text
+    reply = _reply(generator)
+    assert "2,1" in reply or "2.1" in reply, reply
+    assert _small(None).warm(_WARM) == "computed"  # type: ignore[attr-defined]  # no folder: nothing saved
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,6 +14,8 @@ __all__ = ["BACKENDS", "Generator", "make_generator"]
 
 BACKENDS = ("llama-cpp", "transformers", "openai", "extractive")
 log = logging.getLogger(__name__)
+# Under the model cache: llama.cpp's KV cache of the prompt's fixed part, saved by the first warm-up.
+PROMPT_STATE_DIR = "prompt-state"
 
 # Loaded models, reused across calls: loading a GGUF takes seconds and ~1.7 GB.
 _CACHE: dict[tuple[object, ...], Generator] = {}
@@ -84,5 +86,10 @@ def _build(settings: Settings) -> Generator:
         return TransformersGenerator(name, threads=settings.llm_threads, timeout_s=settings.llm_timeout_s)
     from rag.generators.llama_cpp import LlamaCppGenerator
 
-    return LlamaCppGenerator(_model_file(settings), threads=settings.llm_threads, n_ctx=settings.llm_ctx,
-                             timeout_s=settings.llm_timeout_s)  # fmt: skip
+    return LlamaCppGenerator(
+        _model_file(settings),
+        threads=settings.llm_threads,
+        n_ctx=settings.llm_ctx,
+        timeout_s=settings.llm_timeout_s,
+        state_dir=settings.model_dir / PROMPT_STATE_DIR,
+    )
