@@ -42,6 +42,7 @@ _REFUSAL_RE = re.compile(
 # "What does the law say when it comes to children?" asks for no date.
 _ASKS_NUMBER_RE = re.compile(
     r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|what year|which year|"
+    r"(?:what|which) (?:rate|percentage|share|level|amount)|tỷ lệ|phần trăm|"
     r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b"
     r"|(?:^|[,;:.?!]\s*|\b(?:and|or|but|so)\s+)when\b(?!\s+it\s+comes)",
     re.IGNORECASE,
@@ -71,6 +72,13 @@ _ASKS_AMOUNT_RE = re.compile(
     r"\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
     r"(?:budget|cost|price|total value|funding)s?\b"
     r"|\bapa(?:kah)? (?:besar )?(?:anggaran|biaya|harga|nilai)\b",
+    re.IGNORECASE,
+)
+# Round quantities: "puluhan tugas penelitian", "hundreds of staff", "hàng trăm cán bộ" ("beberapa",
+# "several" say no amount).
+_QUANTITY_RE = re.compile(
+    r"\b(?:belasan|puluhan|ratusan|ribuan|puluhan ribu|ratusan ribu|jutaan|miliaran|dozens|scores|"
+    r"hundreds|thousands|millions|billions|hàng chục|hàng trăm|hàng nghìn|hàng ngàn|hàng triệu|hàng tỷ)\b",
     re.IGNORECASE,
 )
 _MONTHS_RE = re.compile(
@@ -224,9 +232,10 @@ def _states_number(
     """True when a sentence states a number other than one ("salah satu", "one of" say nothing).
 
     Number words in `skip` are not counted, nor numbers the question itself gives (`asked`): "Berapa
-    biaya untuk 200 desa?" is not answered by "biaya untuk 200 desa sangat besar".
+    biaya untuk 200 desa?" is not answered by "biaya untuk 200 desa sangat besar". A round quantity
+    ("ratusan staf", "dozens of tasks") counts: it is all an article may say of how many.
     """
-    return any(
+    return bool(_QUANTITY_RE.search(sentence)) or any(
         values != {1.0} and fold(written) not in skip and not values & asked
         for written, values in number_mentions(sentence, with_words=True)
     )

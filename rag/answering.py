@@ -13,6 +13,7 @@ from rag.abstention import (
     MIN_QUESTION_COVERAGE,
     Decision,
     asked_but_absent,
+    asks_for_name,
     asks_for_number,
     decide_after_generation,
     gate_before_generation,
@@ -23,6 +24,7 @@ from rag.citations import (
     Claim,
     check_claims,
     complete_cut_reply,
+    name_found,
     names_in,
     parse_answer,
     question_coverage,
@@ -34,8 +36,18 @@ from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
 from rag.generators.extractive import pick_sentences, rank_sentences
-from rag.glossary import indonesian_terms, search_terms
-from rag.language import DEFAULT_LANG, abstention_text, content_terms, detect_language, split_sentences
+from rag.glossary import glossary_matches, indonesian_terms, search_terms
+from rag.language import (
+    DEFAULT_LANG,
+    LANGUAGE_NAMES,
+    abstention_text,
+    content_terms,
+    detect_language,
+    expand_informal,
+    fold,
+    split_sentences,
+    words,
+)
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -66,9 +78,10 @@ SOURCE_LANGUAGE_MIN_COVERAGE = 0.5
 # the passage sentences that best match the question, quoted as they stand. No model read them against
 # the question, so they must pass stricter tests than a reply: the same checks, a coverage of at least
 # QUOTE_MIN_COVERAGE, every name and number of the question in the quoted sentences or the ones before
-# them, and for "how many / how much" a number that is not a date. Indonesian only: for other languages
-# the quote would not be in the question's language.
-QUOTE_FALLBACK = True
+# them, and for "how many / how much" a number that is not a date. For an English or Vietnamese
+# question the sentences are matched, and their coverage counted, on the glossary's Indonesian words for
+# it, and the quote is shown after the SOURCE_LANGUAGE_LEADS lead-in.
+QUOTE_LANGS = ("id", "en", "vi")
 QUOTE_MIN_COVERAGE = 0.5
 QUOTE_TRIES = 3
 
@@ -109,6 +122,9 @@ def answer_question(
     """
     started = time.perf_counter()
     text, checks = clean_question(question, settings.max_question_chars)
+    if (expanded := expand_informal(text)) != text:
+        checks.append(f"input: read as {expanded!r}")
+        text = expanded
     pairs = turns(history)
     lang = detect_language(text, default=detect_language(pairs[-1][0]) if pairs else DEFAULT_LANG)
     rewrite = rewrite_followup(text, history)
@@ -181,11 +197,11 @@ def _answer_from_hits(
         checks += lines
         if relaxed is not None:
             (kept, decision), lead = relaxed, SOURCE_LANGUAGE_LEADS[lang]
-    if decision.abstain and QUOTE_FALLBACK and lang == "id" and reply and not is_refusal(reply):
-        quoted, lines = _quote_fallback(passages, question, base.question, articles)
+    if decision.abstain and lang in QUOTE_LANGS and reply and not is_refusal(reply):
+        quoted, lines = _quote_fallback(passages, question, base.question, articles, lang)
         checks += lines
         if quoted is not None:
-            kept, decision = quoted
+            (kept, decision), lead = quoted, SOURCE_LANGUAGE_LEADS.get(lang, "")
     timings["total_s"] = time.perf_counter() - started
     if decision.abstain:
         text = abstention_text(lang)
@@ -252,6 +268,10 @@ def _in_source_language(
     kept, decision, _ = _check(reply, passages, question, query, lang, lines, articles, same_language=False)
     if decision.abstain or not kept:
         return None, []
+    written = detect_language(" ".join(k.claim.text for k in kept), default="id")
+    if written != "id":  # an English reply to a Vietnamese question is no copy of the articles
+        name = LANGUAGE_NAMES.get(written, written)
+        return None, [f"source language: the reply is in {name}, not in the articles' Indonesian"]
     terms = indonesian_terms(query, lang)
     coverage = question_coverage(terms, kept, passages) if terms else 0.0
     if coverage < SOURCE_LANGUAGE_MIN_COVERAGE:
@@ -261,29 +281,41 @@ def _in_source_language(
 
 
 def _quote_fallback(
-    passages: list[Passage], question: str, query: str, articles: Mapping[str, str]
+    passages: list[Passage], question: str, query: str, articles: Mapping[str, str], lang: str = "id"
 ) -> tuple[tuple[list[Checked], Decision] | None, list[str]]:
     """The best-matching passage sentences as the answer, when they pass the quote's stricter tests.
 
     Tried in turn: the extractive pick (the best sentence, with the next best when it scores close),
-    then each of the QUOTE_TRIES best sentences alone; the first that passes is the answer.
+    then each of the QUOTE_TRIES best sentences alone; the first that passes is the answer. For an
+    English or Vietnamese question, sentences are matched on the glossary's Indonesian words for it
+    (and its names and numbers); without such words nothing is quoted.
     """
+    terms = indonesian_terms(query, lang)
+    if lang != "id":
+        if not terms:
+            return None, ["fallback: no quote (no glossary word for the question)"]
+        if asks_for_name(question):
+            return None, ["fallback: no quote (a 'who / which' question in another language than the quote)"]
+    match = f"{question} {terms}" if terms else question
     sources = [(p.n, p.text) for p in passages]
     ranked = [
-        [(n, sentence)]
-        for score, _, n, sentence in rank_sentences(question, sources)[:QUOTE_TRIES]
-        if score > 0
+        [(n, sentence)] for score, _, n, sentence in rank_sentences(match, sources)[:QUOTE_TRIES] if score > 0
     ]
+    # Two sentences only for an Indonesian question: across languages the second one tends to be where a
+    # number or a name the question asks for is borrowed from.
+    tries = [pick_sentences(match, sources), *ranked] if lang == "id" else ranked
     reasons: list[str] = []
-    for picked in dict.fromkeys(tuple(t) for t in [pick_sentences(question, sources), *ranked] if t):
+    for picked in dict.fromkeys(tuple(t) for t in tries if t):
         picked, shown = _with_antecedents(picked, passages)
         reply = " ".join(f"{sentence.rstrip(' .!?')} [{n}]." for n, sentence in picked)
         lines: list[str] = []
-        kept, decision, coverage = _check(reply, shown, question, query, "id", lines, articles)
+        kept, decision, coverage = _check(
+            reply, shown, question, terms or query, lang, lines, articles, same_language=lang == "id"
+        )
         why = (
             "; ".join(r.removeprefix("checks: ") for r in decision.reasons)
             if decision.abstain
-            else _quote_problem(question, kept, shown, coverage)
+            else _quote_problem(question, kept, shown, coverage, lang, terms)
         )
         if not why:
             note = "fallback: the reply failed the checks; quoting the passage sentence that best matches"
@@ -325,8 +357,19 @@ def _with_antecedents(
     return tuple(dict.fromkeys(out)), [by_n[p.n] for p in passages]
 
 
-def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], coverage: float) -> str:
-    """Why quoted sentences do not answer the question, or "" when they do."""
+def _quote_problem(
+    question: str,
+    kept: list[Checked],
+    passages: list[Passage],
+    coverage: float,
+    lang: str = "id",
+    terms: str = "",
+) -> str:
+    """Why quoted sentences do not answer the question, or "" when they do.
+
+    `coverage` is of the question's words, or for an English or Vietnamese question of the glossary's
+    Indonesian words for it (`terms`).
+    """
     by_n = {p.n: p for p in passages}
     if coverage < QUOTE_MIN_COVERAGE:
         return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
@@ -334,16 +377,59 @@ def _quote_problem(question: str, kept: list[Checked], passages: list[Passage], 
     # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
     # do not tell what Bird thinks of the EU AI law.
     windows = [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
-    missing = min((asked_but_absent(question, w, "id") for w in windows), key=len, default=[])
+    missing = min(
+        (asked_but_absent(question, w, lang) + _names_not_quoted(question, lang, w) for w in windows),
+        key=len,
+        default=[],
+    )
     if missing:
         return f"lacks the question's {', '.join(missing)}"
     # Names alone do not make a match: "Dua kementerian apa yang digabung menjadi Kementerian Sains dan
     # Teknologi?" is not answered by a sentence on what that ministry promised Laos.
-    plain = content_terms(question) - content_terms(" ".join(names_in(question, first=True)))
+    plain = content_terms(terms or question) - content_terms(" ".join(names_in(question, first=True)))
     found = set().union(*(content_terms(w) for w in windows))
     if plain and not plain & found:
         return f"shares only names with the question (none of {', '.join(sorted(plain))})"
     return ""
+
+
+# The kind of thing a "which company / how many members / công ty nào / bao nhiêu thành viên" question
+# asks for: a quote must name that kind ("dua mekanisme" does not say how many members).
+_WHICH_RE = {
+    "en": re.compile(r"\b(?:which|what|how many)\s+(\w+)", re.IGNORECASE),
+    "vi": re.compile(r"(\w+(?:\s\w+)?)\s+nào\b|\bbao nhiêu\s+(\w+(?:\s\w+)?)", re.IGNORECASE),
+}
+
+
+def _names_not_quoted(question: str, lang: str, window: str) -> list[str]:
+    """What an English or Vietnamese question names, or asks for by kind, that a quoted window lacks.
+
+    A name counts as quoted when the window holds it (folded: "Bùi Thế Duy" is "Bui The Duy"), or holds
+    one of the glossary's Indonesian words for a phrase it is part of ("Hàn Quốc" -> "Korea"). Asked
+    kinds ("which company" -> "perusahaan") count only when the glossary knows them.
+    """
+    if lang not in _WHICH_RE:
+        return []
+    matches = glossary_matches(question, lang)
+    have = {fold(w) for w in words(window)}
+
+    def quoted(target: str) -> bool:
+        return any(fold(w) in have for w in words(target))
+
+    missing = []
+    for name in names_in(question):
+        if name.isupper():  # abbreviations: users and articles write them differently
+            continue
+        via = [target for phrase, target in matches if fold(name) in fold(phrase).split()]
+        if not (any(quoted(t) for t in via) if via else name_found(name, have)):
+            missing.append(name)
+    for found in _WHICH_RE[lang].finditer(question):
+        asked = fold(next(g for g in found.groups() if g))
+        nouns = {asked, asked.split()[-1] if found.group(1) else asked.split()[0]}  # "thành phố", "phố"
+        kind = [target for phrase, target in matches if fold(phrase) in nouns]
+        if kind and not any(quoted(t) for t in kind):
+            missing.append(asked)
+    return missing
 
 
 def warm_up(generator: Generator) -> str:

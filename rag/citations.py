@@ -146,7 +146,7 @@ def names_in(sentence: str, *, first: bool = False) -> list[str]:
     return found
 
 
-def _name_found(name: str, passage_words: set[str]) -> bool:
+def name_found(name: str, passage_words: set[str]) -> bool:
     """A name is found when the passage has it, or a close spelling ('Jenewa'/'Geneva' is not close)."""
     key = fold(name).strip("'’-")
     if key in passage_words:
@@ -170,7 +170,7 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
     missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
     if names:
         known_words = {fold(w) for w in words(known)}
-        missing += [name for name in names_in(claim) if not _name_found(name, known_words)]
+        missing += [name for name in names_in(claim) if not name_found(name, known_words)]
     return tuple(missing)
 
 

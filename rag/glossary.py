@@ -63,28 +63,32 @@ def parse_glossary(text: str) -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=256)  # one question is looked up by retrieval, the prompt and the answer checks
-def indonesian_terms(question: str, lang: str) -> str:
-    """The Indonesian words for the glossary phrases in an English or Vietnamese question ("" for id).
+def glossary_matches(question: str, lang: str) -> tuple[tuple[str, str], ...]:
+    """(phrase as found, its Indonesian words) for each glossary phrase in an English or Vietnamese
+    question, in glossary order (none for Indonesian).
 
     Longer phrases are matched first and use up their words: "bộ khoa học và công nghệ" gives
     "Kementerian Sains dan Teknologi" and not also the entry for "khoa học".
     """
     if lang not in ("en", "vi"):
-        return ""
+        return ()
     entries = _entries()
     text = " ".join(question.lower().split())
-    found: dict[str, None] = {}
+    found: list[tuple[str, str]] = []
     for pattern, _, target in entries:
-        text, count = pattern.subn(" | ", text)
-        if count:
-            found[target] = None
+        found += [(m.group(), target) for m in pattern.finditer(text)]
+        text = pattern.sub(" | ", text)
     text = fold(text)
     for _, loose, target in entries:
         if loose is not None:
-            text, count = loose.subn(" | ", text)
-            if count:
-                found[target] = None
-    return " ".join(found)
+            found += [(m.group(), target) for m in loose.finditer(text)]
+            text = loose.sub(" | ", text)
+    return tuple(found)
+
+
+def indonesian_terms(question: str, lang: str) -> str:
+    """The Indonesian words for the glossary phrases in an English or Vietnamese question ("" for id)."""
+    return " ".join(dict.fromkeys(target for _, target in glossary_matches(question, lang)))
 
 
 def search_terms(query: str, lang: str) -> str:

@@ -78,6 +78,33 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+# Chat spellings of Indonesian words ("desa2 yg ... brp?"), read as the words they stand for: the
+# checks look for "berapa", the BM25 analyzer and the prompt see the articles' spelling. Only spellings
+# that are no word of English; none is applied to a Vietnamese question ("ga", "tp" are words there).
+_INFORMAL_ID = {
+    "yg": "yang", "dgn": "dengan", "dg": "dengan", "utk": "untuk", "untk": "untuk", "krn": "karena",
+    "karna": "karena", "tdk": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "sdh": "sudah",
+    "udh": "sudah", "udah": "sudah", "blm": "belum", "bgmn": "bagaimana", "gmn": "bagaimana",
+    "gimana": "bagaimana", "knp": "kenapa", "brp": "berapa", "brapa": "berapa", "pd": "pada",
+    "spt": "seperti", "dlm": "dalam", "thn": "tahun", "tgl": "tanggal", "bln": "bulan", "org": "orang",
+    "tsb": "tersebut", "ttg": "tentang", "sbg": "sebagai", "bbrp": "beberapa", "kpd": "kepada",
+    "skrg": "sekarang", "skrng": "sekarang", "msh": "masih", "hrs": "harus", "sblm": "sebelum",
+    "stlh": "setelah", "aja": "saja", "dll": "dan lain-lain", "jg": "juga", "lg": "lagi",
+}  # fmt: skip
+_INFORMAL_RE = re.compile(r"\b(" + "|".join(_INFORMAL_ID) + r")\b", re.IGNORECASE)
+# "desa2" is "desa-desa": a lower-case word written twice is written once with a 2 ("G20" is not)
+_REDUPLICATED_RE = re.compile(r"\b([a-z]{3,})2\b")
+
+
+def expand_informal(text: str) -> str:
+    """An Indonesian question with chat spellings written out ("desa2 yg" -> "desa-desa yang")."""
+    if detect_language(text) == "vi":
+        return text
+    text = _REDUPLICATED_RE.sub(r"\1-\1", text)
+    text = _INFORMAL_RE.sub(lambda m: _INFORMAL_ID[m.group(1).lower()], text)
+    return re.sub(r"\s&\s", " dan " if detect_language(text) == "id" else " and ", text)
+
+
 def detect_language(text: str, default: str = DEFAULT_LANG) -> str:
     """'vi', 'en' or 'id' from diacritics and function words; `default` when nothing decides."""
     tokens = _WORD_RE.findall(text)

@@ -220,6 +220,11 @@ def test_an_answer_in_another_language_is_refused(
         ("What is the value of AI for children?", ["AI helps children with disabilities learn."], False),
         # "berapa lama" is answered without digits too
         ("Dari berapa lama menjadi berapa lama?", ["Dari beberapa bulan menjadi beberapa jam."], False),
+        # a round quantity answers "how many" when that is all the article says; "several" does not
+        ("Berapa staf yang sudah dilatih?", ["Ratusan staf telah dilatih."], False),
+        ("Berapa staf yang sudah dilatih?", ["Beberapa staf telah dilatih."], True),
+        ("How many research tasks were carried out?", ["Dozens of research tasks were carried out."], False),
+        ("Bao nhiêu cán bộ đã được đào tạo?", ["Hàng trăm cán bộ đã được đào tạo."], False),
     ],
 )
 def test_the_answer_states_the_kind_of_fact_asked_for(question: str, kept: list[str], abstain: bool) -> None:

@@ -6,11 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answering import _with_antecedents, answer_question, clean_question, split_echoes
+from rag.answering import (
+    _names_not_quoted,
+    _with_antecedents,
+    answer_question,
+    clean_question,
+    split_echoes,
+)
 from rag.citations import Claim
 from rag.errors import InputError
 from rag.generators.extractive import ExtractiveGenerator
-from rag.language import split_sentences
+from rag.language import abstention_text, detect_language, split_sentences
 from rag.prompting import Passage
 from rag.settings import Settings
 from rag.types import Chunk, Hit
@@ -132,7 +138,8 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             False,
             "Các bài báo viết (bằng tiếng Indonesia): Nokia menyediakan peralatan teknis untuk AVSTC [1].",
         ),
-        # ... a copied sentence beside the point passes the other checks but holds none of those words
+        # ... a copied sentence beside the point holds none of those words; and a "who" question gets no
+        # quote in another language
         (
             "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
             "Pusat Teknologi Strategis Australia-Vietnam (AVSTC) secara resmi dibuka pada 11 Juni "
@@ -146,6 +153,22 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             "Nokia menyediakan peralatan teknis untuk AVSTC [1].",
             False,
             "The articles say (in Indonesian): Nokia menyediakan peralatan teknis untuk AVSTC [1].",
+        ),
+        # ... an English reply to a Vietnamese question is no copy of the articles: no lead-in
+        (
+            "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
+            "The sources state that Nokia provides the technical equipment for AVSTC [1].",
+            True,
+            "Các bài báo không đề cập đến điều này.",
+        ),
+        # ... and a Vietnamese echo of a "what" question: the passage sentence holding the glossary's
+        # words for it is quoted after the lead-in
+        (
+            "Thiết bị kỹ thuật cho AVSTC là gì?",
+            "Thiết bị kỹ thuật cho AVSTC là gì [1]?",
+            False,
+            "Các bài báo viết (bằng tiếng Indonesia): Perusahaan telekomunikasi global Nokia menyediakan "
+            "peralatan teknis [1].",
         ),
         # Vietnamese question, grounded answer
         (
@@ -282,21 +305,43 @@ def test_a_quote_holds_the_question_names_in_one_place() -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "reply"),
+    "question", ["Berapa dana awal Australia untuk AVSTC?", "How much seed funding did Australia give AVSTC?"]
+)
+def test_no_quote_fallback_after_a_refusal(question: str) -> None:
+    # the model says the sources do not answer: that is not second-guessed
+    answer, _, _ = _ask(question, abstention_text(detect_language(question)))
+    assert answer.abstained
+    assert not any(line.startswith("fallback") for line in answer.checks), answer.checks
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "answer_text"),
     [
-        # the model says the sources do not answer: that is not second-guessed
-        ("Berapa dana awal Australia untuk AVSTC?", "Artikel-artikel ini tidak menyebutkan hal tersebut."),
-        # an English question: an Indonesian quote would not answer in the question's language
+        # an echo of an English question: the Indonesian sentence is quoted after the lead-in
         (
             "How much seed funding did Australia give AVSTC?",
             "How much seed funding did Australia give AVSTC [1]?",
+            "The articles say (in Indonesian): Departemen Luar Negeri dan Perdagangan Australia menyediakan "
+            "dana awal sebesar AUD 2,1 juta untuk mendirikan Pusat ini [1].",
+        ),
+        # a Vietnamese question whose country no passage names: nothing is quoted
+        (
+            "Ai cung cấp thiết bị kỹ thuật cho Trung Quốc?",
+            "Nokia cung cấp thiết bị kỹ thuật cho Trung Quốc [1].",
+            "Các bài báo không đề cập đến điều này.",
+        ),
+        # "which university" asks for a university: a quote that names none is not an answer
+        (
+            "Which university funded AVSTC?",
+            "Which university funded AVSTC [1]?",
+            "The articles do not mention this.",
         ),
     ],
 )
-def test_no_quote_fallback_after_a_refusal_or_in_another_language(question: str, reply: str) -> None:
+def test_quote_fallback_in_english_and_vietnamese(question: str, reply: str, answer_text: str) -> None:
     answer, _, _ = _ask(question, reply)
-    assert answer.abstained
-    assert not any(line.startswith("fallback") for line in answer.checks), answer.checks
+    assert answer.answer == answer_text, answer.checks
+    assert any(line.startswith("fallback") for line in answer.checks), answer.checks
 
 
 @pytest.mark.parametrize("question", ["When was AVSTC opened?", "AVSTC khai trương khi nào?"])
@@ -508,7 +553,7 @@ def test_second_look_after_failed_checks(
     replies: tuple[str, ...], calls: int, abstained: bool, answer_text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("rag.answering.SECOND_LOOK", True)
-    monkeypatch.setattr("rag.answering.QUOTE_FALLBACK", False)  # the second look alone
+    monkeypatch.setattr("rag.answering.QUOTE_LANGS", ())  # the second look alone
     generator = SequenceGenerator(*replies)
     answer = _ask_three_hits(generator)
     assert len(generator.calls) == calls, answer.checks
@@ -518,3 +563,23 @@ def test_second_look_after_failed_checks(
         assert generator.calls[1][-1]["content"].count("\n[") < generator.calls[0][-1]["content"].count("\n[")
     if not abstained:
         assert answer.citations[0].quote.startswith("Departemen Luar Negeri")
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "window", "missing"),
+    [
+        # names as written (folded) or through the glossary's Indonesian words
+        ("Ai là Đại sứ Hàn Quốc tại Việt Nam?", "vi", "Duta Besar Korea untuk Vietnam, Choi Young Sam.", []),
+        ("Thứ trưởng Bùi Thế Duy nói gì?", "vi", "Wakil Menteri Bui The Duy mengatakan ...", []),
+        ("Việt Nam hợp tác với Trung Quốc thế nào?", "vi", "Vietnam bekerja sama dengan Laos.", ["Trung"]),
+        # the kind of thing asked for: "how many projects" needs projects, "which city" a city
+        ("How many projects were announced?", "en", "Delapan proyek diumumkan.", []),
+        ("How many projects were announced?", "en", "Dua mekanisme baru diumumkan.", ["projects"]),
+        ("Hội nghị tổ chức ở thành phố nào?", "vi", "Konferensi digelar di Vietnam.", ["thanh pho"]),
+        ("Chính phủ công bố bao nhiêu công nghệ?", "vi", "Pemerintah mengumumkan 11 teknologi.", []),
+        # Indonesian questions are checked by asked_but_absent, not here
+        ("Siapa Duta Besar Korea?", "id", "Tidak ada.", []),
+    ],
+)  # fmt: skip
+def test_names_not_quoted(question: str, lang: str, window: str, missing: list[str]) -> None:
+    assert _names_not_quoted(question, lang, window) == missing

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag import glossary
-from rag.glossary import indonesian_terms, parse_glossary
+from rag.glossary import glossary_matches, indonesian_terms, parse_glossary
 from rag.language import content_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +29,9 @@ ministry\tKementerian
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(glossary, "_entries", lambda: parse_glossary(SMALL))
-    indonesian_terms.cache_clear()  # answers are cached by question: none from the real glossary
+    glossary_matches.cache_clear()  # answers are cached by question: none from the real glossary
     yield
-    indonesian_terms.cache_clear()
+    glossary_matches.cache_clear()
 
 
 @pytest.mark.parametrize(

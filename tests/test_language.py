@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from rag.language import abstention_text, detect_language, fold, number_mentions, split_sentences
+from rag.language import (
+    abstention_text,
+    detect_language,
+    expand_informal,
+    fold,
+    number_mentions,
+    split_sentences,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,3 +83,23 @@ def test_fold_and_abstention_text() -> None:
     assert fold("Nguyễn Đức") == "nguyen duc"
     assert abstention_text("en") == "The articles do not mention this."
     assert abstention_text("xx") == abstention_text("id")
+
+
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        (
+            "desa2 yg belum ada listrik & internet itu ditargetkan beres kapan?",
+            "desa-desa yang belum ada listrik dan internet itu ditargetkan beres kapan?",
+        ),
+        ("brp dana utk AVSTC?", "berapa dana untuk AVSTC?"),
+        ("Knp Vietnam ikut?", "kenapa Vietnam ikut?"),
+        # English keeps its words; "&" is read in the question's language
+        ("Who funds R&D & training at AVSTC?", "Who funds R&D and training at AVSTC?"),
+        # names and a Vietnamese question are left alone ("ga" is a Vietnamese word)
+        ("Apa hasil KTT G20 di Hanoi?", "Apa hasil KTT G20 di Hanoi?"),
+        ("Nhà ga nào được xây dựng?", "Nhà ga nào được xây dựng?"),
+    ],
+)
+def test_chat_spellings_are_read_as_indonesian_words(question: str, read_as: str) -> None:
+    assert expand_informal(question) == read_as
