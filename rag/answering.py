@@ -40,6 +40,7 @@ from rag.glossary import glossary_matches, indonesian_terms, search_terms
 from rag.language import (
     DEFAULT_LANG,
     LANGUAGE_NAMES,
+    STOPWORDS,
     abstention_text,
     content_terms,
     detect_language,
@@ -384,6 +385,12 @@ def _quote_problem(
     )
     if missing:
         return f"lacks the question's {', '.join(missing)}"
+    # "siapa rektor ...", "berapa (jumlah) pimpinan ...": the quoted sentence itself must name the role or
+    # the thing counted ("hampir 10.000 kader" does not say how many department heads came).
+    quoted = set().union(*(content_terms(k.claim.text) for k in kept))
+    kinds = [w for w in _ID_KIND_RE.findall(question) if w.lower() not in STOPWORDS] if lang == "id" else []
+    if lacking := [w for w in kinds if not content_terms(w) & quoted]:
+        return f"does not name the {', '.join(lacking)} asked for"
     # Names alone do not make a match: "Dua kementerian apa yang digabung menjadi Kementerian Sains dan
     # Teknologi?" is not answered by a sentence on what that ministry promised Laos.
     plain = content_terms(terms or question) - content_terms(" ".join(names_in(question, first=True)))
@@ -393,6 +400,11 @@ def _quote_problem(
     return ""
 
 
+# The word after "siapa" or "berapa" in an Indonesian question: the role or the thing counted.
+_ID_KIND_RE = re.compile(
+    r"\b(?:siapa|berapa)\s+(?:(?:banyak|jumlah|total|besar|nilai)\s+)?(?!(?:lama|persen|kali|nama)\b)(\w+)",
+    re.IGNORECASE,
+)  # "berapa lama", "berapa persen": a duration or "50%" need not repeat the word
 # The kind of thing a "which company / how many members / công ty nào / bao nhiêu thành viên" question
 # asks for: a quote must name that kind ("dua mekanisme" does not say how many members).
 _WHICH_RE = {

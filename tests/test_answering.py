@@ -583,3 +583,18 @@ def test_second_look_after_failed_checks(
 )  # fmt: skip
 def test_names_not_quoted(question: str, lang: str, window: str, missing: list[str]) -> None:
     assert _names_not_quoted(question, lang, window) == missing
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the funding sentence matches every other word, but names no rector ...
+        "Siapa rektor yang menyediakan dana awal untuk mendirikan AVSTC?",
+        # ... and "AUD 2,1 juta" is not a count of staff
+        "Berapa jumlah staf yang menyediakan dana awal untuk mendirikan AVSTC?",
+    ],
+)
+def test_a_quote_must_name_the_role_or_the_thing_counted(question: str) -> None:
+    answer, _, _ = _ask(question, f"{question.rstrip('?')} [1]?")  # an echo: the checks fail
+    assert answer.abstained, answer.checks
+    assert any("asked for" in line for line in answer.checks if line.startswith("fallback")), answer.checks
