@@ -40,7 +40,8 @@ _VI_PLAIN_WORDS = _wordset("cua khong nhung duoc cac nhu the nao gi voi trong va
 
 _VI_STOPWORDS = _wordset(
     "của không những được các như thế nào gì với trong và là một có cho về đã sẽ này đó ai bao nhiêu "
-    "khi ở tại theo từ đến người những hay hoặc thì mà để bởi việc năm"
+    "khi ở tại theo từ đến người những hay hoặc thì mà để bởi việc năm vào ra lên nhau rất cũng đang vẫn "
+    "sự cần còn chỉ đều"
 )
 STOPWORDS = (
     _ID_WORDS

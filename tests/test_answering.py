@@ -198,6 +198,9 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
          "Pusat kecerdasan buatan regional itu terhubung.", True),
         ("Ai là đại diện Liên Hợp Quốc?", "Ai là đại diện Liên Hợp Quốc?", True),
         ("Ai là đại diện Liên Hợp Quốc?", "Đại diện Liên Hợp Quốc là bà Pauline Tamesis.", False),
+        # "gì cho" -> "vào": a changed function word does not make an answer
+        ("Việt Nam sẵn sàng đóng góp gì cho các diễn đàn toàn cầu?",
+         "Việt Nam sẵn sàng đóng góp vào các diễn đàn toàn cầu.", True),
     ],
 )  # fmt: skip
 def test_split_echoes(question: str, sentence: str, echo: bool) -> None:
