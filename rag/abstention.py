@@ -172,6 +172,21 @@ def asks_for_number(question: str) -> bool:
     return bool(_ASKS_NUMBER_RE.search(question))
 
 
+# "Mỗi dự án nhận được bao nhiêu tiền?" asks for an amount per project: the eight projects' total
+# does not answer it, and only a sentence that speaks of each one ("masing-masing", "per") can.
+_PER_UNIT_RE = re.compile(r"\b(?:each|per|apiece|setiap|masing-masing|tiap|mỗi|từng)\b", re.IGNORECASE)
+
+
+def asks_per_unit(question: str) -> bool:
+    """True for 'how much / how many ... each' questions."""
+    return asks_for_count(question) and bool(_PER_UNIT_RE.search(question))
+
+
+def states_per_unit(sentence: str) -> bool:
+    """True when a sentence speaks of each one ("masing-masing", "setiap", "per", "each", "mỗi")."""
+    return bool(_PER_UNIT_RE.search(sentence))
+
+
 def asks_for_name(question: str) -> bool:
     """True for 'who' questions, and 'which fund / company / country' ones: their answer is a name."""
     return bool(_ASKS_NAME_RE.search(question))

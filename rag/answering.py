@@ -15,9 +15,11 @@ from rag.abstention import (
     asked_but_absent,
     asks_for_name,
     asks_for_number,
+    asks_per_unit,
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    states_per_unit,
 )
 from rag.citations import (
     Checked,
@@ -247,6 +249,11 @@ def _check(
     )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
+    if not decision.abstain and asks_per_unit(question):
+        windows = [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
+        if not any(states_per_unit(w) for w in windows):
+            why = "the question asks how much or how many each; the cited sentences give only a total"
+            decision = Decision(True, (f"checks: {why}",))
     # Only for Indonesian questions: a question in another language shares few words with the passages.
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
         decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))

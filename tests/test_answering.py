@@ -170,6 +170,13 @@ def test_grounded_answer_with_sentence_level_citation() -> None:
             "Các bài báo viết (bằng tiếng Indonesia): Perusahaan telekomunikasi global Nokia menyediakan "
             "peralatan teknis [1].",
         ),
+        # "each" asks for an amount per one: the cited sentence gives the funding as a whole
+        (
+            "Berapa dana awal yang diterima setiap pusat dari Australia?",
+            "Setiap pusat menerima dana awal sebesar AUD 2,1 juta dari Australia [1].",
+            True,
+            ABSTAIN_ID,
+        ),
         # Vietnamese question, grounded answer
         (
             "Ai cung cấp thiết bị kỹ thuật cho AVSTC?",
