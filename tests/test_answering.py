@@ -608,3 +608,12 @@ def test_a_quote_must_name_the_role_or_the_thing_counted(question: str) -> None:
     answer, _, _ = _ask(question, f"{question.rstrip('?')} [1]?")  # an echo: the checks fail
     assert answer.abstained, answer.checks
     assert any("asked for" in line for line in answer.checks if line.startswith("fallback")), answer.checks
+
+
+def test_chat_spellings_are_read_before_the_checks() -> None:
+    # "brp" is "berapa": a reply without a number fails, and the passage's figure is quoted instead
+    reply = "Australia menyediakan dana awal untuk mendirikan Pusat ini [1]."
+    answer, _, _ = _ask("brp dana awal Australia utk AVSTC?", reply)
+    assert "input: read as 'berapa dana awal Australia untuk AVSTC?'" in answer.checks
+    assert any("asks for a number" in line for line in answer.checks), answer.checks
+    assert not answer.abstained and "AUD 2,1 juta" in answer.answer, answer.checks
