@@ -44,7 +44,7 @@ _ASKS_NUMBER_RE = re.compile(
     r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|what year|which year|"
     r"(?:what|which) (?:rate|percentage|share|level|amount)|tỷ lệ|phần trăm|"
     r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b"
-    r"|(?:^|[,;:.?!]\s*|\b(?:and|or|but|so)\s+)when\b(?!\s+it\s+comes)",
+    r"|(?:^|[,;:.?!]\s*|\b(?:and|or|but|so|by|until|till)\s+)when\b(?!\s+it\s+comes)",
     re.IGNORECASE,
 )
 # "How long" questions, and the durations that answer them: a number with a unit of time ("lebih dari

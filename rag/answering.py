@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -238,8 +239,11 @@ def _check(
     """
     claims = parse_answer(reply, {p.n for p in passages})
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
-    kept, lines = check_claims(answers, passages, lang, question, articles)
-    lines += [f"fail: {c.text!r} dropped (repeats the question)" for c in echoes]
+    shown = " ".join(p.text for p in passages)
+    looping = [c for c in answers if repeats_itself(c.text, shown)]
+    kept, lines = check_claims([c for c in answers if c not in looping], passages, lang, question, articles)
+    lines += [f"fail: {c.text[:80]!r} dropped (repeats the question)" for c in echoes]
+    lines += [f"fail: {c.text[:80]!r} dropped (repeats itself)" for c in looping]
     texts = [k.claim.text for k in kept]
     by_n = {p.n: p for p in passages}
     # an Indonesian answer copies the passages' spelling, so its names must be spelled so in them
@@ -471,6 +475,23 @@ def warm_up(generator: Generator) -> str:
 _SPELLED_AI = re.compile(
     r"\b(?:artificial intelligence|kecerdasan (?:buatan|artifisial)|trí tuệ nhân tạo)\b", re.IGNORECASE
 )
+
+
+# A small model caught in a loop: "mục đích mục đích mục đích ...", "Malaysia, Malaysia, dan Malaysia".
+_LOOP_RE = re.compile(r"\b([^\W\d_]\w*(?:\W+\w+){0,3}?)(?:\W+\1\b){2,}", re.IGNORECASE)  # not "2.000.000"
+_LIST_SEPARATOR_RE = re.compile(r"\s*(?:[,;:]|\b(?:dan|serta|atau|and|or|và|hoặc)\b)\s*", re.IGNORECASE)
+
+
+def repeats_itself(sentence: str, sources: str = "") -> bool:
+    """True for a sentence that repeats a phrase three times running, or lists one item twice, where
+    `sources` (the passages it cites) do not: "pegawai negeri sipil, dan pegawai negeri sipil" and laws
+    that all begin "Undang-Undang tentang Perubahan" are copied, not looped."""
+    found = [(m.group(1), 3) for m in _LOOP_RE.finditer(sentence)]
+    items = [fold(i) for i in _LIST_SEPARATOR_RE.split(re.sub(r"\s*\[\d+\]", "", sentence).rstrip(".!? "))]
+    counts = Counter(i for i in items if i)
+    found += [(item, n) for item, n in counts.items() if n > 1]
+    known = fold(sources)
+    return any(known.count(fold(fragment)) < times for fragment, times in found)
 
 
 def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[Claim]]:

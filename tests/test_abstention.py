@@ -77,6 +77,10 @@ def test_is_refusal(text: str, refusal: bool) -> None:
         ("Who signed it, and when?", True),
         ("What does the draft law pay attention to when it comes to children?", False),
         ("What happens when the centre opens?", False),
+        ("By when must the decrees be submitted?", True),
+        # a rate or a share is a number too
+        ("To what rate would the import duty be cut?", True),
+        ("Tỷ lệ thuế nhập khẩu là bao nhiêu phần trăm?", True),
     ],
 )
 def test_asks_for_number(question: str, asks: bool) -> None:

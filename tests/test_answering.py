@@ -11,6 +11,7 @@ from rag.answering import (
     _with_antecedents,
     answer_question,
     clean_question,
+    repeats_itself,
     split_echoes,
 )
 from rag.citations import Claim
@@ -617,3 +618,42 @@ def test_chat_spellings_are_read_before_the_checks() -> None:
     assert "input: read as 'berapa dana awal Australia untuk AVSTC?'" in answer.checks
     assert any("asks for a number" in line for line in answer.checks), answer.checks
     assert not answer.abstained and "AUD 2,1 juta" in answer.answer, answer.checks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "loops"),
+    [
+        ("Bộ KH&CN chủ trì xây dựng nhằm mục đích mục đích mục đích mục đích [1].", True),
+        ("Các mô hình AI của UNICEF ở Malaysia, Malaysia, dan Malaysia [3].", True),
+        ("Memperkuat perlindungan anak, Memperkuat perlindungan anak, Memperkuat perlindungan anak.", True),
+        # lists, numbers and repeated names that are not loops
+        (
+            "Vietnam memandang sains dan teknologi, inovasi, dan transformasi digital sebagai pilar [1].",
+            False,
+        ),
+        ("Proyek ini bernilai 2.000.000.000 VND [1].", False),
+        ("Kerja sama Vietnam - Laos, Vietnam - Korea, dan Vietnam - UE [1].", False),
+        ("Dari beberapa bulan menjadi beberapa jam [1].", False),
+    ],
+)
+def test_repeats_itself(sentence: str, loops: bool) -> None:
+    assert repeats_itself(sentence) is loops
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Pelatihan bagi hampir 10.000 kader, pegawai negeri sipil, dan pegawai negeri sipil [1].",
+        "UU tentang Perubahan dan Penambahan UU A, UU tentang Perubahan dan Penambahan UU B [1].",
+    ],
+)
+def test_a_repetition_copied_from_the_passage_is_no_loop(sentence: str) -> None:
+    assert repeats_itself(sentence)
+    assert not repeats_itself(sentence, sources=f"Kalimat lain. {sentence.removesuffix(' [1].')}.")
+
+
+def test_a_reply_caught_in_a_loop_is_not_shown() -> None:
+    reply = "Nokia menyediakan peralatan teknis, peralatan teknis, peralatan teknis, peralatan teknis [1]."
+    answer, _, _ = _ask("Apa yang disediakan Nokia untuk AVSTC?", reply)
+    assert "peralatan teknis, peralatan teknis" not in answer.answer
+    assert any("dropped (repeats itself)" in line for line in answer.checks), answer.checks
