@@ -32,7 +32,7 @@ from rag.citations import (
     parse_answer,
     question_coverage,
     render_answer,
-    sentence_with_previous,
+    support_windows,
     to_citation,
 )
 from rag.errors import InputError
@@ -253,11 +253,11 @@ def _check(
     )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
-    if not decision.abstain and asks_per_unit(question):
-        windows = [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
-        if not any(states_per_unit(w) for w in windows):
-            why = "the question asks how much or how many each; the cited sentences give only a total"
-            decision = Decision(True, (f"checks: {why}",))
+    windows = support_windows(kept, passages) if asks_per_unit(question) else None
+    only_totals = windows is not None and not any(states_per_unit(w) for w in windows)
+    if not decision.abstain and only_totals:
+        why = "the question asks how much or how many each; the cited sentences give only a total"
+        decision = Decision(True, (f"checks: {why}",))
     # Only for Indonesian questions: a question in another language shares few words with the passages.
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
         decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
@@ -382,13 +382,12 @@ def _quote_problem(
     `coverage` is of the question's words, or for an English or Vietnamese question of the glossary's
     Indonesian words for it (`terms`).
     """
-    by_n = {p.n: p for p in passages}
     if coverage < QUOTE_MIN_COVERAGE:
         return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
     # One quoted sentence, with the one before it ("... AVSTC dibuka ..." before "Pusat ini ..."), must
     # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
     # do not tell what Bird thinks of the EU AI law.
-    windows = [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
+    windows = support_windows(kept, passages)
     missing = min(
         (asked_but_absent(question, w, lang) + _names_not_quoted(question, lang, w) for w in windows),
         key=len,

@@ -349,12 +349,14 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     asked = content_terms(question)
     if not asked:
         return 1.0
-    by_n = {p.n: p for p in passages}
-    found: set[str] = set()
-    for checked in kept:
-        for sup in checked.supports:
-            found |= content_terms(sentence_with_previous(by_n[sup.n].hit.chunk.text, sup.span))
+    found = set().union(*(content_terms(w) for w in support_windows(kept, passages)))
     return len(asked & found) / len(asked)
+
+
+def support_windows(kept: list[Checked], passages: list[Passage]) -> list[str]:
+    """For each support of the kept claims, its whole sentence in the chunk with the sentence before."""
+    by_n = {p.n: p for p in passages}
+    return [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
 
 
 def sentence_with_previous(text: str, span: tuple[int, int]) -> str:

@@ -78,7 +78,7 @@ class Retriever:
         started = time.perf_counter()
         depth = max(top_k, FUSION_DEPTH)
         dense, by_sentence = self._dense(query, depth, mode == "hybrid") if mode != "lexical" else ([], [])
-        extra = search_terms(query, detect_language(query))
+        extra = search_terms(query, detect_language(query)) if mode != "dense" else ""
         words = f"{query} {extra}" if extra else query
         lexical = self.index.lexical.search(words, depth) if mode != "dense" else []
         # The lexical list counts as much as the query's words are the articles' words: fully for an
