@@ -187,6 +187,33 @@ def states_per_unit(sentence: str) -> bool:
     return bool(_PER_UNIT_RE.search(sentence))
 
 
+# "Saat ini ... berapa persen PDB?" / "Hiện nay ... đứng thứ mấy?" asks where things stand now; a
+# sentence that gives a goal ("akan menjadi salah satu dari 3 negara teratas pada tahun 2030", "... pada
+# tahun 2045, dengan ekonomi digital ... 50% terhadap PDB") does not answer it, unless it also says how
+# things are now. "tujuan" is left out: it is as often a purpose ("agar mencerminkan tujuan ...").
+_ASKS_PRESENT_RE = re.compile(
+    r"\b(?:sekarang|saat ini|kini|dewasa ini|currently|at present|right now|now|today|hiện nay|hiện tại"
+    r"|bây giờ)\b",
+    re.IGNORECASE,
+)
+_STATES_GOAL_RE = re.compile(
+    r"\b(?:target|targetnya|ditargetkan|menargetkan|goal|mục tiêu)\b"
+    r"|\b20(?:2[6-9]|[3-9]\d)\b",  # a year after the articles (2025)
+    re.IGNORECASE,
+)
+_STATES_PRESENT_RE = re.compile(r"\b(?:sekarang|saat ini|kini|currently|hiện nay)\b", re.IGNORECASE)
+
+
+def asks_present(question: str) -> bool:
+    """True for questions about how things stand now ("saat ini", "sekarang", "currently", "hiện nay")."""
+    return bool(_ASKS_PRESENT_RE.search(question))
+
+
+def states_only_goal(sentence: str) -> bool:
+    """True when a sentence gives a goal or a year to come and says nothing of how things are now."""
+    return bool(_STATES_GOAL_RE.search(sentence)) and not _STATES_PRESENT_RE.search(sentence)
+
+
 def asks_for_name(question: str) -> bool:
     """True for 'who' questions, and 'which fund / company / country' ones: their answer is a name."""
     return bool(_ASKS_NAME_RE.search(question))

@@ -17,9 +17,11 @@ from rag.abstention import (
     asks_for_name,
     asks_for_number,
     asks_per_unit,
+    asks_present,
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    states_only_goal,
     states_per_unit,
 )
 from rag.citations import (
@@ -253,10 +255,12 @@ def _check(
     )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
-    windows = support_windows(kept, passages) if asks_per_unit(question) else None
-    only_totals = windows is not None and not any(states_per_unit(w) for w in windows)
-    if not decision.abstain and only_totals:
+    windows = support_windows(kept, passages) if asks_per_unit(question) or asks_present(question) else []
+    if not decision.abstain and asks_per_unit(question) and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
+        decision = Decision(True, (f"checks: {why}",))
+    if not decision.abstain and asks_present(question) and any(map(states_only_goal, windows)):
+        why = "the question asks how things stand now; a cited sentence gives only a goal"
         decision = Decision(True, (f"checks: {why}",))
     # Only for Indonesian questions: a question in another language shares few words with the passages.
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
@@ -500,7 +504,14 @@ def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[
         return content_terms(_SPELLED_AI.sub("AI", text))
 
     asked = terms(question)
-    echoes = [c for c in claims if c.text.endswith("?") or terms(c.text) <= asked]
+
+    def restated(term: str) -> bool:
+        # "informasi" restates the question's "info": a short form and its long form share the start
+        return term in asked or any(
+            min(len(term), len(a)) >= 4 and (term.startswith(a) or a.startswith(term)) for a in asked
+        )
+
+    echoes = [c for c in claims if c.text.endswith("?") or all(map(restated, terms(c.text)))]
     return [c for c in claims if c not in echoes], echoes
 
 

@@ -49,7 +49,10 @@ STOPWORDS = (
     | _VI_STOPWORDS
     | _wordset(
         "bapak ibu para serta secara lebih sangat hal ini itu beliau kami kita anda saat telah sedang "
-        "menjadi merupakan mengatakan menyampaikan menegaskan said also into more most such any all"
+        "menjadi merupakan mengatakan menyampaikan menegaskan said also into more most such any all "
+        # chat fillers of Indonesian questions: "nanti ... mau ... harus diapakan?"
+        "nanti mau ingin harus bakal bakalan kok sih dong deh nih tuh lho kan begitu memang diapakan "
+        "seperti karena"
     )
 )
 
@@ -91,6 +94,9 @@ _INFORMAL_ID = {
     "tsb": "tersebut", "ttg": "tentang", "sbg": "sebagai", "bbrp": "beberapa", "kpd": "kepada",
     "skrg": "sekarang", "skrng": "sekarang", "msh": "masih", "hrs": "harus", "sblm": "sebelum",
     "stlh": "setelah", "aja": "saja", "dll": "dan lain-lain", "jg": "juga", "lg": "lagi",
+    "kayak": "seperti", "kyk": "seperti", "bikin": "membuat", "bareng": "bersama", "kalo": "kalau",
+    "gitu": "begitu", "dapet": "dapat", "pengen": "ingin", "ngasih": "memberi", "nyumbang": "menyumbang",
+    "bareng2": "bersama-sama", "korsel": "Korea Selatan", "dept": "Departemen", "vn": "Vietnam",
 }  # fmt: skip
 _INFORMAL_RE = re.compile(r"\b(" + "|".join(_INFORMAL_ID) + r")\b", re.IGNORECASE)
 # "desa2" is "desa-desa": a lower-case word written twice is written once with a 2 ("G20" is not)
@@ -101,8 +107,8 @@ def expand_informal(text: str) -> str:
     """An Indonesian question with chat spellings written out ("desa2 yg" -> "desa-desa yang")."""
     if detect_language(text) == "vi":
         return text
-    text = _REDUPLICATED_RE.sub(r"\1-\1", text)
     text = _INFORMAL_RE.sub(lambda m: _INFORMAL_ID[m.group(1).lower()], text)
+    text = _REDUPLICATED_RE.sub(r"\1-\1", text)
     return re.sub(r"\s&\s", " dan " if detect_language(text) == "id" else " and ", text)
 
 

@@ -8,9 +8,11 @@ from rag.abstention import (
     OFF_TOPIC_DENSE,
     asks_for_name,
     asks_for_number,
+    asks_present,
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    states_only_goal,
 )
 from rag.types import Chunk, Hit
 
@@ -234,3 +236,33 @@ def test_an_answer_in_another_language_is_refused(
 def test_the_answer_states_the_kind_of_fact_asked_for(question: str, kept: list[str], abstain: bool) -> None:
     # dates and amounts need digits, "how long" a duration, "which day" a day, "which city" a city ...
     assert decide_after_generation(question, " ".join(kept), kept, 0).abstain is abstain
+
+
+@pytest.mark.parametrize(
+    ("question", "present"),
+    [
+        ("Saat ini ekonomi digital menyumbang berapa persen PDB?", True),
+        ("Sekarang Vietnam ada di peringkat berapa?", True),
+        ("How many AI startups does Vietnam have right now?", True),
+        ("Hiện nay Việt Nam đứng thứ mấy?", True),
+        ("Berapa target ekonomi digital pada 2030?", False),
+        ("Kapan AVSTC dibuka?", False),
+    ],
+)
+def test_questions_about_how_things_stand_now(question: str, present: bool) -> None:
+    assert asks_present(question) is present
+
+
+@pytest.mark.parametrize(
+    ("sentence", "goal_only"),
+    [
+        ("Pada tahun 2030, Vietnam akan menjadi salah satu dari 3 negara teratas di Asia Tenggara.", True),
+        ("Vietnam menargetkan ekonomi digital 50% dari PDB.", True),
+        # a purpose is no goal for a year to come
+        ("UNICEF mengganti nama bidang TIK agar lebih mencerminkan tujuan dampak nyata.", False),
+        ("Saat ini ekonomi digital menyumbang 18% PDB, dan targetnya 30% pada 2030.", False),
+        ("AVSTC dibuka pada 11 Juni 2025 dengan dana AUD 2,1 juta.", False),
+    ],
+)
+def test_sentences_that_give_only_a_goal(sentence: str, goal_only: bool) -> None:
+    assert states_only_goal(sentence) is goal_only

@@ -209,6 +209,10 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
         # "gì cho" -> "vào": a changed function word does not make an answer
         ("Việt Nam sẵn sàng đóng góp gì cho các diễn đàn toàn cầu?",
          "Việt Nam sẵn sàng đóng góp vào các diễn đàn toàn cầu.", True),
+        # the long form of the question's short word ("info" -> "informasi") adds nothing
+        ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek di Laos perlu dibagikan.", True),
+        ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek mempersingkat waktu implementasi.",
+         False),
     ],
 )  # fmt: skip
 def test_split_echoes(question: str, sentence: str, echo: bool) -> None:
@@ -657,3 +661,40 @@ def test_a_reply_caught_in_a_loop_is_not_shown() -> None:
     answer, _, _ = _ask("Apa yang disediakan Nokia untuk AVSTC?", reply)
     assert "peralatan teknis, peralatan teknis" not in answer.answer
     assert any("dropped (repeats itself)" in line for line in answer.checks), answer.checks
+
+
+GOALS = (
+    "Judul. Pada tahun 2030, Vietnam akan menjadi salah satu dari 3 negara teratas di Asia Tenggara dalam "
+    "riset AI. Saat ini terdapat sekitar 200 desa yang belum memiliki listrik."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "abstained"),
+    [
+        # "now" is not answered by a goal for 2030 ...
+        (
+            "Sekarang Vietnam ada di peringkat berapa di Asia Tenggara?",
+            "Vietnam ada di peringkat 3 [1].",
+            True,
+        ),
+        ("What rank does Vietnam hold in Southeast Asia now?", "Vietnam ranks among the top 3 [1].", True),
+        # ... but by a sentence on how things are now, and a goal answers a question about the goal
+        (
+            "Saat ini ada berapa desa tanpa listrik?",
+            "Ada sekitar 200 desa yang belum memiliki listrik [1].",
+            False,
+        ),
+        (
+            "Vietnam ingin ada di peringkat berapa di Asia Tenggara?",
+            "Vietnam ingin masuk 3 teratas [1].",
+            False,
+        ),
+    ],
+)
+def test_a_goal_does_not_say_how_things_stand_now(question: str, reply: str, abstained: bool) -> None:
+    retriever = FakeRetriever()
+    chunk = Chunk("doc#0", "doc", 0, GOALS[START:], START, len(GOALS), "Judul", "http://example/doc")
+    retriever.hits = [Hit(chunk, 0.03, 1, dense_score=0.9, lexical_score=5.0)]
+    answer, _, _ = _ask(question, reply, retriever=retriever)
+    assert answer.abstained is abstained, answer.checks

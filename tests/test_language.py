@@ -6,6 +6,7 @@ import pytest
 
 from rag.language import (
     abstention_text,
+    content_terms,
     detect_language,
     expand_informal,
     fold,
@@ -94,6 +95,12 @@ def test_fold_and_abstention_text() -> None:
         ),
         ("brp dana utk AVSTC?", "berapa dana untuk AVSTC?"),
         ("Knp Vietnam ikut?", "kenapa Vietnam ikut?"),
+        # slang and abbreviations that would otherwise read as names no article has
+        (
+            "VN dan korsel bareng2 mau bikin apa?",
+            "Vietnam dan Korea Selatan bersama-sama mau membuat apa?",
+        ),
+        ("Kata Dept. Hukum kayak gitu?", "Kata Departemen. Hukum seperti begitu?"),
         # English keeps its words; "&" is read in the question's language
         ("Who funds R&D & training at AVSTC?", "Who funds R&D and training at AVSTC?"),
         # names and a Vietnamese question are left alone ("ga" is a Vietnamese word)
@@ -103,3 +110,15 @@ def test_fold_and_abstention_text() -> None:
 )
 def test_chat_spellings_are_read_as_indonesian_words(question: str, read_as: str) -> None:
     assert expand_informal(question) == read_as
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        # chat fillers are not words the quoted sentences must hold
+        ("NATIF nanti bantu bisnis di bagian apa saja?", {"natif", "bantu", "bisni", "bagi"}),
+        ("Hambatan harus diapakan?", {"hambat"}),
+    ],
+)
+def test_content_terms_skip_chat_fillers(question: str, terms: set[str]) -> None:
+    assert content_terms(question) == terms
