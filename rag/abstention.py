@@ -214,6 +214,35 @@ def states_only_goal(sentence: str) -> bool:
     return bool(_STATES_GOAL_RE.search(sentence)) and not _STATES_PRESENT_RE.search(sentence)
 
 
+# "Siapa menteri pendidikan?" is not answered by "Wakil Menteri Pendidikan Nguyen Van Phuc": a "who"
+# question about a head (minister, chairman, director, ...) needs an answer that names the head itself,
+# not only a deputy ("Bộ trưởng" / "Thứ trưởng" in Vietnamese).
+_HEAD_ROLE_RE = re.compile(
+    r"\b(?:menteri|minister|ketua|chairman|chairwoman|chair|direktur|director|rektor|rector|kepala|head"
+    r"|presiden|president|gubernur|governor|duta besar|ambassador|bộ trưởng)\b",
+    re.IGNORECASE,
+)
+_DEPUTY_BEFORE_RE = re.compile(r"\b(?:wakil|deputy|vice|thứ)[\s-]*$", re.IGNORECASE)
+
+
+def names_only_deputy(question: str, answer: str) -> bool:
+    """True when a 'who' question asks for a head and the answer has that role only as a deputy's."""
+    if not asks_for_name(question):
+        return False
+    for asked in _HEAD_ROLE_RE.finditer(question):
+        if _DEPUTY_BEFORE_RE.search(question[: asked.start()]):
+            continue  # the question asks for the deputy
+        role = asked.group().lower()
+        if role == "bộ trưởng":  # Vietnamese names the deputy with another word
+            if "thứ trưởng" in answer.lower() and role not in answer.lower():
+                return True
+            continue
+        found = [m for m in _HEAD_ROLE_RE.finditer(answer) if m.group().lower() == role]
+        if found and all(_DEPUTY_BEFORE_RE.search(answer[: m.start()]) for m in found):
+            return True
+    return False
+
+
 def asks_for_name(question: str) -> bool:
     """True for 'who' questions, and 'which fund / company / country' ones: their answer is a name."""
     return bool(_ASKS_NAME_RE.search(question))

@@ -21,6 +21,7 @@ from rag.abstention import (
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    names_only_deputy,
     states_only_goal,
     states_per_unit,
 )
@@ -258,6 +259,9 @@ def _check(
     windows = support_windows(kept, passages) if asks_per_unit(question) or asks_present(question) else []
     if not decision.abstain and asks_per_unit(question) and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
+        decision = Decision(True, (f"checks: {why}",))
+    if not decision.abstain and names_only_deputy(question, " ".join(texts)):
+        why = "the question asks who holds a post; the answer names only a deputy"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and asks_present(question) and any(map(states_only_goal, windows)):
         why = "the question asks how things stand now; a cited sentence gives only a goal"

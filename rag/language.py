@@ -52,7 +52,9 @@ STOPWORDS = (
         "menjadi merupakan mengatakan menyampaikan menegaskan said also into more most such any all "
         # chat fillers of Indonesian questions: "nanti ... mau ... harus diapakan?"
         "nanti mau ingin harus bakal bakalan kok sih dong deh nih tuh lho kan begitu memang diapakan "
-        "seperti karena"
+        "seperti karena "
+        # yes / no: "Yes, <the question restated>" states nothing the question did not
+        "yes ya iya benar betul vâng đúng"
     )
 )
 

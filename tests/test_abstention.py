@@ -12,6 +12,7 @@ from rag.abstention import (
     decide_after_generation,
     gate_before_generation,
     is_refusal,
+    names_only_deputy,
     states_only_goal,
 )
 from rag.types import Chunk, Hit
@@ -266,3 +267,24 @@ def test_questions_about_how_things_stand_now(question: str, present: bool) -> N
 )
 def test_sentences_that_give_only_a_goal(sentence: str, goal_only: bool) -> None:
     assert states_only_goal(sentence) is goal_only
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "deputy_only"),
+    [
+        ("siapa menteri pendidikan?", "Wakil Menteri Pendidikan Nguyen Van Phuc hadir.", True),
+        ("Who is the minister of education?", "The Deputy Minister of Education is Nguyen Van Phuc.", True),
+        ("Bộ trưởng Giáo dục là ai?", "Thứ trưởng Giáo dục Nguyễn Văn Phúc.", True),
+        # the question asks for the deputy, or the answer names the head too
+        ("siapa wakil menteri pendidikan?", "Wakil Menteri Pendidikan Nguyen Van Phuc hadir.", False),
+        (
+            "Siapa Menteri Sains?",
+            "Menteri Sains Nguyen Manh Hung dan Wakil Menteri Bui The Duy hadir.",
+            False,
+        ),
+        # not a "who" question
+        ("Apa kata menteri?", "Wakil Menteri berkata AI penting.", False),
+    ],
+)
+def test_a_deputy_does_not_answer_who_holds_the_post(question: str, answer: str, deputy_only: bool) -> None:
+    assert names_only_deputy(question, answer) is deputy_only

@@ -209,6 +209,10 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
         # "gì cho" -> "vào": a changed function word does not make an answer
         ("Việt Nam sẵn sàng đóng góp gì cho các diễn đàn toàn cầu?",
          "Việt Nam sẵn sàng đóng góp vào các diễn đàn toàn cầu.", True),
+        # "yes" and the question restated say nothing checkable; "no" with the fact does
+        ("Was the resolution passed on a split vote?", "Yes, the resolution was passed on a split vote.",
+         True),
+        ("Was the resolution passed on a split vote?", "No, it was adopted unanimously.", False),
         # the long form of the question's short word ("info" -> "informasi") adds nothing
         ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek di Laos perlu dibagikan.", True),
         ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek mempersingkat waktu implementasi.",
