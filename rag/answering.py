@@ -396,19 +396,29 @@ def _quote_problem(
     # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
     # do not tell what Bird thinks of the EU AI law.
     windows = support_windows(kept, passages)
+    # A lower-case Indonesian question ("siapa ketua komite rakyat provinsi binh dinh?") has names too:
+    # its lower-case words that the shown passages write as names.
+    lower = {fold(w) for w in re.findall(r"\w+", question) if w.islower()}
+    shown = " ".join(p.text for p in passages)
+    spelled = sorted({n for n in names_in(shown) if fold(n) in lower}) if lang == "id" else []
+    # "siapa rektor ...", "berapa (jumlah) pimpinan ...": the quoted sentence itself must name the role or
+    # the thing counted ("hampir 10.000 kader" does not say how many department heads came), the one
+    # whose window holds the question's names ("Ketua ... Tuyen Quang" does not say who chairs Binh Dinh).
+    kinds = [w for w in _ID_KIND_RE.findall(question) if w.lower() not in STOPWORDS] if lang == "id" else []
+    pairs = [(k.claim.text, w) for k in kept for w in support_windows([k], passages)]
     missing = min(
-        (asked_but_absent(question, w, lang) + _names_not_quoted(question, lang, w) for w in windows),
+        (
+            asked_but_absent(question, w, lang)
+            + _names_not_quoted(question, lang, w)
+            + [n for n in spelled if not name_found(n, {fold(x) for x in words(w)})]
+            + [f"{kind} (asked for)" for kind in kinds if not content_terms(kind) & content_terms(text)]
+            for text, w in pairs
+        ),
         key=len,
         default=[],
     )
     if missing:
-        return f"lacks the question's {', '.join(missing)}"
-    # "siapa rektor ...", "berapa (jumlah) pimpinan ...": the quoted sentence itself must name the role or
-    # the thing counted ("hampir 10.000 kader" does not say how many department heads came).
-    quoted = set().union(*(content_terms(k.claim.text) for k in kept))
-    kinds = [w for w in _ID_KIND_RE.findall(question) if w.lower() not in STOPWORDS] if lang == "id" else []
-    if lacking := [w for w in kinds if not content_terms(w) & quoted]:
-        return f"does not name the {', '.join(lacking)} asked for"
+        return f"lacks the question's {', '.join(dict.fromkeys(missing))}"
     # Names alone do not make a match: "Dua kementerian apa yang digabung menjadi Kementerian Sains dan
     # Teknologi?" is not answered by a sentence on what that ministry promised Laos.
     plain = content_terms(terms or question) - content_terms(" ".join(names_in(question, first=True)))

@@ -174,6 +174,52 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
     return tuple(missing)
 
 
+def unplaced_names(claim: str, sentence: str, window: str, question: str, source: str) -> tuple[str, ...]:
+    """The question's names that a claim puts in place of another name of its source sentence.
+
+    "Ketua Komite Rakyat Provinsi Binh Dinh adalah Nguyen Van Son" restates the question's place and
+    adds a name, quoted from a sentence about Tuyen Quang's chairman. A claim that adds a name or number
+    must find each name it repeats from the question (one word of it is enough: "Menteri Hung" for
+    "Nguyen Manh Hung") in `window`, the sentences around that fact, unless `sentence` itself names no one
+    else: "Nokia menyediakan peralatan teknis" speaks of the centre named two sentences before. A name
+    that `source` (the article) does not have is the user's own spelling ("UU") and is left alone.
+    """
+    asked = {fold(w) for w in words(question)}
+    found = names_in(claim, first=True)
+    own = [n for n in found if fold(n) not in asked] + [
+        written for written, _ in number_mentions(claim) if fold(written) not in asked
+    ]
+    claimed = {fold(n) for n in found}
+    others = [n for n in names_in(sentence) if fold(n) not in claimed and fold(n) not in asked]
+    if not own or not others:
+        return ()
+    window_words = {fold(w) for w in words(window)}
+    source_words = {fold(w) for w in words(source)}
+    missing: list[str] = []
+    for run in _name_runs(claim, found):
+        repeated = [n for n in run if fold(n) in asked and name_found(n, source_words)]
+        if repeated and not any(name_found(n, window_words) for n in repeated):
+            missing.append(" ".join(repeated))
+    return tuple(missing)
+
+
+def _name_runs(text: str, names: list[str]) -> list[list[str]]:
+    """`names` (as found in `text`, in order) grouped into runs written next to each other."""
+    runs: list[list[str]] = []
+    at, last_end = 0, -2
+    for name in names:
+        start = text.find(name, at)
+        if start < 0:
+            continue
+        gap = text[last_end:start] if last_end >= 0 else "x"
+        if runs and gap.strip() == "":
+            runs[-1].append(name)
+        else:
+            runs.append([name])
+        at = last_end = start + len(name)
+    return runs
+
+
 def support(
     claim: str,
     passage: Passage,
@@ -221,6 +267,8 @@ def support(
         # target for 2030 is ..." from a sentence about another year misdates what it quotes
         missing = missing_facts(claim, window, given=question) or missing_facts(claim, window, names=False)
         missing = missing or outside_article
+        sentence = chunk_text[slice(*_sentence_at(sentences, span))]
+        missing = missing or unplaced_names(claim, sentence, window, question, article or chunk_text)
         if added and not added & content_terms(window):
             missing = missing or tuple(w for w in words(claim) if content_terms(w) & added)
         if best is None or (len(missing), -score) < (best[0], -best[1]):
@@ -362,6 +410,11 @@ def support_windows(kept: list[Checked], passages: list[Passage]) -> list[str]:
 def sentence_with_previous(text: str, span: tuple[int, int]) -> str:
     """The whole sentence of `text` holding `span` (which may be one clause of it) and the sentence before."""
     return text[slice(*_neighbourhood(split_sentences(text), span, after=0))]
+
+
+def _sentence_at(sentences: list[tuple[int, int]], span: tuple[int, int]) -> tuple[int, int]:
+    """The whole sentence (of `sentences`: spans) that holds `span`, which may be one clause of it."""
+    return next(((a, max(b, span[1])) for a, b in sentences if a <= span[0] < b), span)
 
 
 def _neighbourhood(

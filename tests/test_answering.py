@@ -619,6 +619,31 @@ def test_a_quote_must_name_the_role_or_the_thing_counted(question: str) -> None:
     assert any("asked for" in line for line in answer.checks if line.startswith("fallback")), answer.checks
 
 
+PROVINCES = (
+    "Judul. Komite Rakyat Provinsi Binh Dinh bekerja sama dengan Universitas Quy Nhon menyelenggarakan "
+    "pelatihan digital. Pelatihan itu diikuti para pemimpin dinas. Ketua Komite Rakyat Provinsi Tuyen "
+    "Quang, Nguyen Van Son, meminta instansi menerapkan AI."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "abstained"),
+    [
+        # a lower-case question names Binh Dinh too: the chairman quoted is Tuyen Quang's
+        ("siapa ketua komite rakyat provinsi binh dinh?", True),
+        ("siapa ketua komite rakyat provinsi tuyen quang?", False),
+    ],
+)
+def test_a_quote_names_the_role_where_it_names_the_question_s_names(question: str, abstained: bool) -> None:
+    retriever = FakeRetriever()
+    chunk = Chunk("doc#0", "doc", 0, PROVINCES[START:], START, len(PROVINCES), "Judul", "http://example/doc")
+    retriever.hits = [Hit(chunk, 0.03, 1, dense_score=0.9, lexical_score=5.0)]
+    answer, _, _ = _ask(question, f"{question.rstrip('?')} [1]?", retriever=retriever)  # an echo
+    assert answer.abstained is abstained, answer.checks
+    if not abstained:
+        assert "Nguyen Van Son" in answer.answer
+
+
 def test_chat_spellings_are_read_before_the_checks() -> None:
     # "brp" is "berapa": a reply without a number fails, and the passage's figure is quoted instead
     reply = "Australia menyediakan dana awal untuk mendirikan Pusat ini [1]."

@@ -12,6 +12,7 @@ from rag.citations import (
     parse_answer,
     render_answer,
     to_citation,
+    unplaced_names,
 )
 from rag.prompting import Passage
 from rag.types import Chunk, Hit
@@ -202,7 +203,13 @@ def test_names_taken_from_the_question_must_be_in_the_cited_article() -> None:
     question = "Apa pendapat Duta Besar Gillian Bird tentang Uni Eropa?"
     claim = parse_answer("Duta Besar Gillian Bird menilai Vietnam dan Uni Eropa punya nilai sama [1].", {1})
     assert check_claims(claim, [passage], "id", question)[0] == []
+    # Bird is in the article, but the sentence quoted gives another ambassador's view
     article = {"d2": f"Duta Besar Gillian Bird hadir. {OTHER}"}
+    assert check_claims(claim, [passage], "id", question, article)[0] == []
+    # a sentence that names no one else speaks of the ambassador named before it
+    own = "Ia menilai Vietnam dan Uni Eropa punya nilai sama."
+    article = {"d2": f"Duta Besar Gillian Bird hadir. Acara dibuka. {own}"}
+    passage = _passage(1, article["d2"], 0, "d2")
     assert len(check_claims(claim, [passage], "id", question, article)[0]) == 1
 
 
@@ -279,3 +286,44 @@ def test_an_english_claim_is_supported_by_the_words_it_shares_with_its_source(an
     passage = _passage(1, KNOWLEDGE, 0, "d4")
     checked, lines = check_claims(parse_answer(answer, set()), [passage], "en", "Which two tools?")
     assert len(checked) == kept, lines
+
+
+TUYEN_QUANG = "Ketua Komite Rakyat Provinsi Tuyen Quang, Nguyen Van Son, meminta instansi bertindak."
+DFAT = "Departemen Luar Negeri dan Perdagangan Australia menyediakan dana awal AUD 2,1 juta untuk AVSTC."
+
+
+@pytest.mark.parametrize(
+    ("question", "claim", "sentence", "unplaced"),
+    [
+        # the question's place put in place of the sentence's own
+        (
+            "siapa ketua komite rakyat provinsi binh dinh?",
+            "Ketua Komite Rakyat Provinsi Binh Dinh adalah Nguyen Van Son.",
+            TUYEN_QUANG,
+            ("Binh Dinh",),
+        ),
+        ("UTS nyumbang dana brp utk AVSTC?", "UTS menyumbang AUD 2,1 juta untuk AVSTC.", DFAT, ("UTS",)),
+        # the sentence names the asked-about subject (one word of the name is enough)
+        ("Berapa dana dari Australia?", "Australia menyediakan AUD 2,1 juta.", DFAT, ()),
+        (
+            "Apa kata Menteri Nguyen Manh Hung?",
+            "Nguyen Manh Hung meresmikan 8 proyek.",
+            "Menteri Hung dan Duta Besar Bird meresmikan delapan proyek.",
+            (),
+        ),
+        # a sentence that names no one else speaks of the subject named before it
+        (
+            "Apa yang diberikan Nokia untuk AVSTC?",
+            "Nokia memberi peralatan teknis untuk AVSTC.",
+            "Perusahaan telekomunikasi global Nokia menyediakan peralatan teknis.",
+            (),
+        ),
+        # a claim that adds no name or number of its own restates the question
+        ("Apa tujuan UTS?", "UTS ingin memperkuat riset.", DFAT, ()),
+    ],
+)
+def test_a_claim_may_not_move_its_fact_to_the_question_s_subject(
+    question: str, claim: str, sentence: str, unplaced: tuple[str, ...]
+) -> None:
+    source = f"{sentence} UTS dan Binh Dinh juga disebut."
+    assert unplaced_names(claim, sentence, sentence, question, source) == unplaced
