@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rag.language import content_terms, fold, number_mentions, number_values, split_sentences, words
+from rag.language import (
+    content_terms,
+    fold,
+    number_mentions,
+    number_values,
+    same_meaning,
+    split_sentences,
+    words,
+)
 from rag.prompting import Passage
 from rag.types import Citation
 
@@ -398,7 +406,7 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     if not asked:
         return 1.0
     found = set().union(*(content_terms(w) for w in support_windows(kept, passages)))
-    return len(asked & found) / len(asked)
+    return sum(1 for term in asked if same_meaning(term) & found) / len(asked)
 
 
 def support_windows(kept: list[Checked], passages: list[Passage]) -> list[str]:

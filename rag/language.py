@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 
@@ -225,6 +225,26 @@ def stem(word: str) -> str:
         if stemmer is not None:
             word = stemmer.stemWord(word)
     return word
+
+
+# Everyday Indonesian words and the articles' formal words for the same thing: a user asks what NATIF will
+# "bantu" for businesses that "pakai" AI, the article says it will "mendukung" those that "menerapkan" it.
+_SAME_MEANING = (
+    "bantu membantu dibantu dukung mendukung didukung dukungan",
+    "pakai memakai dipakai terapkan menerapkan diterapkan penerapan menggunakan digunakan penggunaan",
+    "kasih ngasih memberi memberikan diberikan",
+)
+
+
+@cache
+def _meanings() -> dict[str, frozenset[str]]:
+    groups = [frozenset(stem(w) for w in group.split()) for group in _SAME_MEANING]
+    return {term: group for group in groups for term in group}
+
+
+def same_meaning(term: str) -> frozenset[str]:
+    """A content term (a stem) with the stems of the words that mean the same (_SAME_MEANING)."""
+    return _meanings().get(term, frozenset((term,)))
 
 
 def content_terms(text: str) -> set[str]:

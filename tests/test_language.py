@@ -11,6 +11,7 @@ from rag.language import (
     expand_informal,
     fold,
     number_mentions,
+    same_meaning,
     split_sentences,
 )
 
@@ -122,3 +123,20 @@ def test_chat_spellings_are_read_as_indonesian_words(question: str, read_as: str
 )
 def test_content_terms_skip_chat_fillers(question: str, terms: set[str]) -> None:
     assert content_terms(question) == terms
+
+
+@pytest.mark.parametrize(
+    ("question_word", "article_text", "same"),
+    [
+        ("pakai", "bisnis yang menerapkan teknologi AI", True),
+        ("bantu", "dana untuk mendukung bisnis", True),
+        ("kasih", "UNICEF memberikan dukungan teknis", True),
+        ("pakai", "bisnis yang membangun teknologi AI", False),
+        ("natif", "Dana Inovasi (NATIF)", True),  # any word means itself
+    ],
+)
+def test_everyday_words_count_as_the_articles_formal_ones(
+    question_word: str, article_text: str, same: bool
+) -> None:
+    (term,) = content_terms(question_word)
+    assert bool(same_meaning(term) & content_terms(article_text)) is same
