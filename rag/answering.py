@@ -256,14 +256,15 @@ def _check(
     )
     coverage = question_coverage(query, kept, passages) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
-    windows = support_windows(kept, passages) if asks_per_unit(question) or asks_present(question) else []
-    if not decision.abstain and asks_per_unit(question) and not any(states_per_unit(w) for w in windows):
+    per_unit, present = asks_per_unit(question), asks_present(question)
+    windows = support_windows(kept, passages) if per_unit or present else []
+    if not decision.abstain and per_unit and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and names_only_deputy(question, " ".join(texts)):
         why = "the question asks who holds a post; the answer names only a deputy"
         decision = Decision(True, (f"checks: {why}",))
-    if not decision.abstain and asks_present(question) and any(map(states_only_goal, windows)):
+    if not decision.abstain and present and any(map(states_only_goal, windows)):
         why = "the question asks how things stand now; a cited sentence gives only a goal"
         decision = Decision(True, (f"checks: {why}",))
     # Only for Indonesian questions: a question in another language shares few words with the passages.
@@ -392,10 +393,6 @@ def _quote_problem(
     """
     if coverage < QUOTE_MIN_COVERAGE:
         return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
-    # One quoted sentence, with the one before it ("... AVSTC dibuka ..." before "Pusat ini ..."), must
-    # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
-    # do not tell what Bird thinks of the EU AI law.
-    windows = support_windows(kept, passages)
     # A lower-case Indonesian question ("siapa ketua komite rakyat provinsi binh dinh?") has names too:
     # its lower-case words that the shown passages write as names.
     lower = {fold(w) for w in re.findall(r"\w+", question) if w.islower()}
@@ -405,15 +402,23 @@ def _quote_problem(
     # the thing counted ("hampir 10.000 kader" does not say how many department heads came), the one
     # whose window holds the question's names ("Ketua ... Tuyen Quang" does not say who chairs Binh Dinh).
     kinds = [w for w in _ID_KIND_RE.findall(question) if w.lower() not in STOPWORDS] if lang == "id" else []
+    # One quoted sentence, with the one before it ("... AVSTC dibuka ..." before "Pusat ini ..."), must
+    # hold all the question's names: "Ambassador Bird" from one sentence and "the EU AI law" from another
+    # do not tell what Bird thinks of the EU AI law.
     pairs = [(k.claim.text, w) for k in kept for w in support_windows([k], passages)]
-    missing = min(
-        (
-            asked_but_absent(question, w, lang)
-            + _names_not_quoted(question, lang, w)
-            + [n for n in spelled if not name_found(n, {fold(x) for x in words(w)})]
+    windows = [w for _, w in pairs]
+
+    def lacking(text: str, window: str) -> list[str]:
+        have = {fold(x) for x in words(window)}
+        return (
+            asked_but_absent(question, window, lang)
+            + _names_not_quoted(question, lang, window)
+            + [n for n in spelled if not name_found(n, have)]
             + [f"{kind} (asked for)" for kind in kinds if not content_terms(kind) & content_terms(text)]
-            for text, w in pairs
-        ),
+        )
+
+    missing = min(
+        (lacking(text, window) for text, window in pairs),
         key=len,
         default=[],
     )

@@ -275,7 +275,7 @@ def support(
         # target for 2030 is ..." from a sentence about another year misdates what it quotes
         missing = missing_facts(claim, window, given=question) or missing_facts(claim, window, names=False)
         missing = missing or outside_article
-        sentence = chunk_text[slice(*_sentence_at(sentences, span))]
+        sentence = chunk_text[slice(*_neighbourhood(sentences, span, before=0, after=0))]
         missing = missing or unplaced_names(claim, sentence, window, question, article or chunk_text)
         if added and not added & content_terms(window):
             missing = missing or tuple(w for w in words(claim) if content_terms(w) & added)
@@ -420,16 +420,12 @@ def sentence_with_previous(text: str, span: tuple[int, int]) -> str:
     return text[slice(*_neighbourhood(split_sentences(text), span, after=0))]
 
 
-def _sentence_at(sentences: list[tuple[int, int]], span: tuple[int, int]) -> tuple[int, int]:
-    """The whole sentence (of `sentences`: spans) that holds `span`, which may be one clause of it."""
-    return next(((a, max(b, span[1])) for a, b in sentences if a <= span[0] < b), span)
-
-
 def _neighbourhood(
-    sentences: list[tuple[int, int]], span: tuple[int, int], after: int = 1
+    sentences: list[tuple[int, int]], span: tuple[int, int], before: int = 1, after: int = 1
 ) -> tuple[int, int]:
-    """From the sentence before the one holding `span` to `after` sentences past it (`sentences`: spans)."""
+    """From `before` sentences ahead of the one holding `span` to `after` past it (`sentences`: spans)."""
     at = next((k for k, (a, b) in enumerate(sentences) if a <= span[0] < b), None)
     if at is None:
         return span
-    return sentences[max(0, at - 1)][0], max(span[1], sentences[min(len(sentences) - 1, at + after)][1])
+    last = sentences[min(len(sentences) - 1, at + after)][1]
+    return sentences[max(0, at - before)][0], max(span[1], last)
