@@ -1,5 +1,5 @@
 """Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
-held-out evals/test.jsonl and test2.jsonl to test6.jsonl (schema, grounding, no overlap with dev)."""
+held-out evals/test.jsonl and test2.jsonl to test7.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ TEST3 = ROOT / "evals" / "test3.jsonl"
 TEST4 = ROOT / "evals" / "test4.jsonl"
 TEST5 = ROOT / "evals" / "test5.jsonl"
 TEST6 = ROOT / "evals" / "test6.jsonl"
+TEST7 = ROOT / "evals" / "test7.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -49,7 +50,7 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = _rows(TEST) + _rows(TEST2) + _rows(TEST3) + _rows(TEST4) + _rows(TEST5) + _rows(TEST6)
+TEST_ROWS = sum((_rows(p) for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7)), [])
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
@@ -73,7 +74,7 @@ def test_schema_and_field_order() -> None:
 def test_file_is_utf8_not_ascii_escaped() -> None:
     assert "\\u00" not in DEV.read_text(encoding="utf-8")
     assert "\\u00" not in TEST.read_text(encoding="utf-8")
-    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6):
+    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7):
         assert "\\u00" not in held_out.read_text(encoding="utf-8")
 
 
