@@ -50,7 +50,7 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = sum((_rows(p) for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7)), [])
+TEST_ROWS = [row for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7) for row in _rows(p)]
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
