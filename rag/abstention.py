@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.citations import missing_facts, names_in
+from rag.citations import missing_facts, name_runs, names_in
+from rag.glossary import indonesian_terms
 from rag.language import (
     ABSTENTIONS,
     LANGUAGE_NAMES,
@@ -14,6 +15,7 @@ from rag.language import (
     fold,
     number_mentions,
     number_values,
+    words,
 )
 from rag.types import Hit
 
@@ -143,10 +145,12 @@ _NAMED_KINDS = {
     "city province institution firm partner",
     "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố",
 }
+_CURRENCIES = frozenset(("AUD", "USD", "EUR", "VND", "IDR", "KRW", "JPY", "CNY", "LAK", "GBP", "SGD"))
 _ASKS_NAME_RE = re.compile(
     r"(?i:\bsiapa(?:kah)?\b|\bwho(?:m)?\b|\blà ai\b)|\bAi\b|\bai\b"
     rf"|(?i:\b(?:{'|'.join(_NAMED_KINDS['id'].split())})\s+(?:apa|mana)\b)"
-    rf"|(?i:\b(?:which|what)\s+(?:{'|'.join(_NAMED_KINDS['en'].split())})\b)"
+    # "which other Asian countries": an adjective, written with a capital, may come before the kind
+    rf"|\b(?i:which|what)\s+(?:(?i:other)\s+)?(?:[A-Z]\w+\s+)?(?i:{'|'.join(_NAMED_KINDS['en'].split())})\b"
     rf"|(?i:\b(?:{_NAMED_KINDS['vi']})\s+nào\b)"
 )
 
@@ -218,7 +222,7 @@ def states_only_goal(sentence: str) -> bool:
 # question about a head (minister, chairman, director, ...) needs an answer that names the head itself,
 # not only a deputy ("Bộ trưởng" / "Thứ trưởng" in Vietnamese).
 _HEAD_ROLE_RE = re.compile(
-    r"\b(?:menteri|minister|ketua|chairman|chairwoman|chair|direktur|director|rektor|rector|kepala|head"
+    r"\b(?:menteri|minister|ketua|chairman|chairwoman|chair|direktur|director|rektor|rector|kepala|heads?"
     r"|presiden|president|gubernur|governor|duta besar|ambassador|bộ trưởng)\b",
     re.IGNORECASE,
 )
@@ -241,6 +245,83 @@ def names_only_deputy(question: str, answer: str) -> bool:
         if found and all(_DEPUTY_BEFORE_RE.search(answer[: m.start()]) for m in found):
             return True
     return False
+
+
+# "Who is the minister of education?" is not answered by "Nguyen Manh Hung" quoted from "... dengan Menteri
+# Sains dan Teknologi Vietnam Nguyen Manh Hung": the title the source gives the name is another post's.
+# Posts are told apart by their field words, which a question asking for a post names next to it.
+_POST_FIELD_WORDS = (
+    "pendidikan pelatihan sains ilmu teknologi informasi komunikasi keuangan kesehatan industri perdagangan"
+    " pertahanan perencanaan investasi pertanian hukum kehakiman budaya pariwisata transportasi"
+    " perhubungan konstruksi lingkungan"
+)  # not "dalam", "luar" (Dalam / Luar Negeri), "kerja": everyday words
+_POST_FIELDS = frozenset(_POST_FIELD_WORDS.split())
+# The title written before a name in the articles: "Wakil Menteri Pendidikan dan Pelatihan Nguyen Van Phuc".
+_TITLE_HEAD_RE = re.compile(
+    r"\b(?:Wakil\s+)?(?:Menteri|Ketua|Direktur|Kepala|Rektor|Gubernur|Duta\s+Besar)\b"
+)
+_TITLE_WORD_RE = re.compile(r"^(?:[A-Z][\w-]*|dan)$")
+# Where a question's words about the post it asks for stop: "the minister who spoke about education".
+_POST_END_RE = re.compile(r"\b(?:who|that|which|yang|là|mà|đã|nào|di|in|at|tại|ở)\b|[?,.]", re.IGNORECASE)
+
+
+def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[str]) -> bool:
+    """True when a "who is the <post>" question is answered only by names their sources give another post.
+
+    A name whose source titles it a deputy ("Wakil Menteri") does not answer a question about the head
+    either. A title whose field words the question's post shares, or a name written without a title,
+    answers it.
+    """
+    if not asks_for_name(question):
+        return False
+    asked = _HEAD_ROLE_RE.search(question)
+    if asked is None:
+        return False
+    deputy_asked = bool(_DEPUTY_BEFORE_RE.search(question[: asked.start()]))
+    # the question's words about the post: "Vietnam's" before it, "of education and training" after it
+    near = (
+        " ".join(question[: asked.start()].split()[-2:]) + _POST_END_RE.split(question[asked.end() :], 1)[0]
+    )
+    fields = _fields(near if lang == "id" else indonesian_terms(near, lang))
+    titles = [
+        title
+        for run in name_runs(answer, names_in(answer, first=True))
+        if not {fold(n) for n in run} & {fold(w) for w in words(question)}
+        for window in windows
+        for title in _titles_before(run, window)
+    ]
+    return bool(titles) and all(_other_post(title, deputy_asked, fields) for title in titles)
+
+
+def _fields(text: str) -> frozenset[str]:
+    return frozenset(w for w in fold(text).split() if w in _POST_FIELDS)
+
+
+def _other_post(title: str, deputy_asked: bool, fields: frozenset[str]) -> bool:
+    """True when a title ("Menteri Sains dan Teknologi Vietnam") is not the post asked for."""
+    if title.startswith("Wakil") and not deputy_asked:
+        return True
+    held = _fields(title)
+    return bool(fields and held and not fields & held)
+
+
+def _titles_before(run: list[str], window: str) -> list[str]:
+    """The titles a window writes right before each place it names `run` (folded match)."""
+    tokens = re.findall(r"[\w-]+", window)
+    folded = [fold(t) for t in tokens]
+    key = [fold(n) for n in run]
+    titles = []
+    for i in range(len(tokens) - len(key) + 1):
+        if folded[i : i + len(key)] != key:
+            continue
+        j = i
+        while j > 0 and i - j < 10 and _TITLE_WORD_RE.match(tokens[j - 1]):
+            j -= 1
+        title = " ".join(tokens[j:i])
+        head = _TITLE_HEAD_RE.search(title)
+        if head:
+            titles.append(title[head.start() :])
+    return titles
 
 
 def asks_for_name(question: str) -> bool:
@@ -280,12 +361,20 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
     """True when the sentences name someone or something the question does not.
 
     With `sources` (the cited passages, when the answer is in their language), a name must be written
-    so in one of them: a copied "Pembangunan berkelanjutan ..." starts with a capital only because the
-    copy starts there; the article writes "pembangunan".
+    so in one of them, and not only as a sentence's first word: a copied "Pembangunan berkelanjutan ..."
+    or "Target pendanaan ..." starts with a capital only because the sentence starts there. A currency
+    ("400.000 AUD") names no one.
     """
     asked = {fold(n) for n in names_in(question, first=True)}
-    new = [n for s in sentences for n in names_in(s, first=True) if fold(n) not in asked]
-    return any(not sources or any(re.search(rf"\b{re.escape(n)}\b", t) for t in sources) for n in new)
+    new = [
+        n
+        for s in sentences
+        for n in names_in(s, first=True)
+        if fold(n) not in asked and n.upper() not in _CURRENCIES
+    ]
+    # a name the sources write as one somewhere but at a sentence's start ("Pada", "Target")
+    written = {n for t in sources for n in names_in(t)}
+    return any(not sources or n in written for n in new)
 
 
 def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> bool:

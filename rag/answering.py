@@ -20,6 +20,7 @@ from rag.abstention import (
     asks_present,
     decide_after_generation,
     gate_before_generation,
+    holds_other_post,
     is_refusal,
     names_only_deputy,
     states_only_goal,
@@ -263,6 +264,11 @@ def _check(
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and names_only_deputy(question, " ".join(texts)):
         why = "the question asks who holds a post; the answer names only a deputy"
+        decision = Decision(True, (f"checks: {why}",))
+    if not decision.abstain and holds_other_post(
+        question, lang, " ".join(texts), support_windows(kept, passages)
+    ):
+        why = "the question asks who holds a post; the cited sentences give the names another post"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and present and any(map(states_only_goal, windows)):
         why = "the question asks how things stand now; a cited sentence gives only a goal"

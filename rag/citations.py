@@ -204,14 +204,14 @@ def unplaced_names(claim: str, sentence: str, window: str, question: str, source
     window_words = {fold(w) for w in words(window)}
     source_words = {fold(w) for w in words(source)}
     missing: list[str] = []
-    for run in _name_runs(claim, found):
+    for run in name_runs(claim, found):
         repeated = [n for n in run if fold(n) in asked and name_found(n, source_words)]
         if repeated and not any(name_found(n, window_words) for n in repeated):
             missing.append(" ".join(repeated))
     return tuple(missing)
 
 
-def _name_runs(text: str, names: list[str]) -> list[list[str]]:
+def name_runs(text: str, names: list[str]) -> list[list[str]]:
     """`names` (as found in `text`, in order) grouped into runs written next to each other."""
     runs: list[list[str]] = []
     at, last_end = 0, -2

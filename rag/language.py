@@ -52,7 +52,9 @@ STOPWORDS = (
         "menjadi merupakan mengatakan menyampaikan menegaskan said also into more most such any all "
         # chat fillers of Indonesian questions: "nanti ... mau ... harus diapakan?"
         "nanti mau ingin harus bakal bakalan kok sih dong deh nih tuh lho kan begitu memang diapakan "
-        "seperti karena "
+        "seperti karena buat jadi selain "
+        # what the user asks the tool to do: "sebutkan ...", "jelasin ..."
+        "sebutkan jelaskan uraikan "
         # yes / no: "Yes, <the question restated>" states nothing the question did not
         "yes ya iya benar betul vâng đúng"
     )
@@ -99,6 +101,10 @@ _INFORMAL_ID = {
     "kayak": "seperti", "kyk": "seperti", "bikin": "membuat", "bareng": "bersama", "kalo": "kalau",
     "gitu": "begitu", "dapet": "dapat", "pengen": "ingin", "ngasih": "memberi", "nyumbang": "menyumbang",
     "bareng2": "bersama-sama", "korsel": "Korea Selatan", "dept": "Departemen", "vn": "Vietnam",
+    # the "-in" of chat verbs is the "-kan" of written ones
+    "sebutin": "sebutkan", "jelasin": "jelaskan", "ceritain": "ceritakan", "tunjukin": "tunjukkan",
+    "bawain": "bawakan", "dibawain": "dibawakan", "omongin": "bicarakan", "diomongin": "dibicarakan",
+    "ngomongin": "membicarakan", "bantuin": "bantu", "dibikin": "dibuat", "kasih tau": "beri tahu",
 }  # fmt: skip
 _INFORMAL_RE = re.compile(r"\b(" + "|".join(_INFORMAL_ID) + r")\b", re.IGNORECASE)
 # "desa2" is "desa-desa": a lower-case word written twice is written once with a 2 ("G20" is not)

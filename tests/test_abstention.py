@@ -11,8 +11,10 @@ from rag.abstention import (
     asks_present,
     decide_after_generation,
     gate_before_generation,
+    holds_other_post,
     is_refusal,
     names_only_deputy,
+    names_something_new,
     states_only_goal,
 )
 from rag.types import Chunk, Hit
@@ -102,6 +104,11 @@ def test_asks_for_number(question: str, asks: bool) -> None:
         ("Apa empat pilar AI?", False),
         ("What AI tasks did Vietnam set?", False),  # "AI" is not Vietnamese "ai" (who)
         ("Berapa dana awal?", False),
+        # "other" and an adjective written with a capital may stand before the kind asked for
+        ("Which other Asian countries completed the assessment?", True),
+        ("What Korean companies opened centres?", True),
+        ("What does the ministry plan?", False),
+        ("What other steps did Vietnam take?", False),
     ],
 )
 def test_asks_for_name(question: str, asks: bool) -> None:
@@ -288,3 +295,93 @@ def test_sentences_that_give_only_a_goal(sentence: str, goal_only: bool) -> None
 )
 def test_a_deputy_does_not_answer_who_holds_the_post(question: str, answer: str, deputy_only: bool) -> None:
     assert names_only_deputy(question, answer) is deputy_only
+
+
+HUNG = (
+    "Pada 4 Agustus, Menteri Informasi dan Komunikasi Laos Boviengkham Vongdara berdiskusi dengan"
+    " Menteri Sains dan Teknologi Vietnam Nguyen Manh Hung."
+)
+PHUC = "Wakil Menteri Pendidikan dan Pelatihan Nguyen Van Phuc menekankan kerja sama tiga pihak."
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "answer", "window", "other"),
+    [
+        # the source titles the name with another ministry
+        (
+            "Who is Vietnam's minister of education and training?",
+            "en",
+            "The minister is Nguyen Manh Hung.",
+            HUNG,
+            True,
+        ),
+        (
+            "Who heads Vietnam's Ministry of Education and Training?",
+            "en",
+            "It is Nguyen Manh Hung.",
+            HUNG,
+            True,
+        ),
+        (
+            "siapa menteri pendidikan vietnam?",
+            "id",
+            "Menteri pendidikan Vietnam adalah Nguyen Manh Hung.",
+            HUNG,
+            True,
+        ),
+        ("Bộ trưởng Bộ Giáo dục và Đào tạo là ai?", "vi", "Nguyễn Mạnh Hùng.", HUNG, True),
+        # ... or as a deputy, while the question asks for the head
+        ("Bộ trưởng Bộ Giáo dục và Đào tạo là ai?", "vi", "Nguyễn Văn Phúc.", PHUC, True),
+        # the post asked for
+        (
+            "Who is Vietnam's minister of science and technology?",
+            "en",
+            "It is Nguyen Manh Hung.",
+            HUNG,
+            False,
+        ),
+        (
+            "Who is the minister of information and communications of Laos?",
+            "en",
+            "Boviengkham Vongdara.",
+            HUNG,
+            False,
+        ),
+        ("siapa wakil menteri pendidikan?", "id", "Nguyen Van Phuc.", PHUC, False),
+        # the question names no field for the post, or the field comes after "who": "spoke about education"
+        ("Which minister met the Laos delegation?", "en", "Nguyen Manh Hung met them.", HUNG, False),
+        ("Who is the minister who spoke about education?", "en", "Nguyen Manh Hung.", HUNG, False),
+        # the window gives the name no title, or the question asks for no person
+        ("Who is the minister of education?", "en", "Nguyen Manh Hung.", "Nguyen Manh Hung hadir.", False),
+        ("What did the minister of education say?", "en", "Nguyen Manh Hung spoke.", HUNG, False),
+    ],
+)
+def test_a_name_titled_with_another_post_does_not_answer(
+    question: str, lang: str, answer: str, window: str, other: bool
+) -> None:
+    assert holds_other_post(question, lang, answer, [window]) is other
+
+
+SEED = "Pada upacara itu, delapan proyek senilai 400.000 AUD diumumkan. Target pendanaan adalah riset."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentences", "sources", "new"),
+    [
+        # a copied sentence's first word, and a currency, name no one
+        ("Siapa penerima proyek AVSTC?", [SEED.split(". ")[0]], [SEED], False),
+        ("Siapa penerima proyek AVSTC?", ["Target pendanaan adalah riset."], [SEED], False),
+        # a name the source writes inside a sentence, even when the answer starts with it
+        (
+            "Siapa yang membuka pusat?",
+            ["Qualcomm membuka pusat itu."],
+            ["Pada 2020, Qualcomm membuka pusat."],
+            True,
+        ),
+        # without sources (an answer in another language) the answer's own capitals count
+        ("Who opened the centre?", ["Qualcomm opened it."], [], True),
+        ("Who opened the centre?", ["It was opened in 2020."], [], False),
+    ],
+)
+def test_names_something_new(question: str, sentences: list[str], sources: list[str], new: bool) -> None:
+    assert names_something_new(question, sentences, sources) is new

@@ -102,6 +102,8 @@ def test_fold_and_abstention_text() -> None:
             "Vietnam dan Korea Selatan bersama-sama mau membuat apa?",
         ),
         ("Kata Dept. Hukum kayak gitu?", "Kata Departemen. Hukum seperti begitu?"),
+        # the "-in" of chat verbs is the "-kan" of written ones
+        ("sebutin materi yg dibawain hoang nam tien", "sebutkan materi yang dibawakan hoang nam tien"),
         # English keeps its words; "&" is read in the question's language
         ("Who funds R&D & training at AVSTC?", "Who funds R&D and training at AVSTC?"),
         # names and a Vietnamese question are left alone ("ga" is a Vietnamese word)
