@@ -283,13 +283,12 @@ def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[st
         " ".join(question[: asked.start()].split()[-2:]) + _POST_END_RE.split(question[asked.end() :], 1)[0]
     )
     fields = _fields(near if lang == "id" else indonesian_terms(near, lang))
-    titles = [
-        title
+    asked_words = {fold(w) for w in words(question)}
+    runs = [
+        [n for n in run if fold(n) not in asked_words]
         for run in name_runs(answer, names_in(answer, first=True))
-        if not {fold(n) for n in run} & {fold(w) for w in words(question)}
-        for window in windows
-        for title in _titles_before(run, window)
     ]
+    titles = [title for run in runs if run for window in windows for title in _titles_before(run, window)]
     return bool(titles) and all(_other_post(title, deputy_asked, fields) for title in titles)
 
 
@@ -306,21 +305,26 @@ def _other_post(title: str, deputy_asked: bool, fields: frozenset[str]) -> bool:
 
 
 def _titles_before(run: list[str], window: str) -> list[str]:
-    """The titles a window writes right before each place it names `run` (folded match)."""
+    """The titles a window writes right before each place it names `run` (folded match).
+
+    A run the window does not have as written is looked up by its last word: an answer's "Nguyễn Quynh"
+    is the window's "Direktur Departemen Hukum Nguyen Nhu Quynh".
+    """
     tokens = re.findall(r"[\w-]+", window)
     folded = [fold(t) for t in tokens]
-    key = [fold(n) for n in run]
     titles = []
-    for i in range(len(tokens) - len(key) + 1):
-        if folded[i : i + len(key)] != key:
-            continue
-        j = i
-        while j > 0 and i - j < 10 and _TITLE_WORD_RE.match(tokens[j - 1]):
-            j -= 1
-        title = " ".join(tokens[j:i])
-        head = _TITLE_HEAD_RE.search(title)
-        if head:
-            titles.append(title[head.start() :])
+    for key in ([fold(n) for n in run], [fold(run[-1])]):
+        for i in range(len(tokens) - len(key) + 1):
+            if folded[i : i + len(key)] != key:
+                continue
+            j = i
+            while j > 0 and i - j < 12 and _TITLE_WORD_RE.match(tokens[j - 1]):
+                j -= 1
+            title = " ".join(tokens[j:i])
+            if head := _TITLE_HEAD_RE.search(title):
+                titles.append(title[head.start() :])
+        if titles or len(key) == 1 or len(key[-1]) < 3:
+            break
     return titles
 
 

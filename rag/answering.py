@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any, Protocol
 
 from rag.abstention import (
@@ -255,10 +256,10 @@ def _check(
     decision = decide_after_generation(
         question, reply, texts, len(claims) - len(kept), lang if same_language else None, cited
     )
-    coverage = question_coverage(query, kept, passages) if kept else 0.0
+    coverage = question_coverage(query, kept, passages, articles) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     per_unit, present = asks_per_unit(question), asks_present(question)
-    windows = support_windows(kept, passages) if per_unit or present else []
+    windows = support_windows(kept, passages, articles) if per_unit or present else []
     if not decision.abstain and per_unit and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
         decision = Decision(True, (f"checks: {why}",))
@@ -266,7 +267,7 @@ def _check(
         why = "the question asks who holds a post; the answer names only a deputy"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and holds_other_post(
-        question, lang, " ".join(texts), support_windows(kept, passages)
+        question, lang, " ".join(texts), support_windows(kept, passages, articles)
     ):
         why = "the question asks who holds a post; the cited sentences give the names another post"
         decision = Decision(True, (f"checks: {why}",))
@@ -324,7 +325,7 @@ def _quote_fallback(
         if asks_for_name(question):
             return None, ["fallback: no quote (a 'who / which' question in another language than the quote)"]
     match = f"{question} {terms}" if terms else question
-    sources = [(p.n, p.text) for p in passages]
+    sources = [(p.n, _with_paragraphs(p)) for p in passages]
     ranked = [
         [(n, sentence)] for score, _, n, sentence in rank_sentences(match, sources)[:QUOTE_TRIES] if score > 0
     ]
@@ -334,7 +335,7 @@ def _quote_fallback(
     reasons: list[str] = []
     for picked in dict.fromkeys(tuple(t) for t in tries if t):
         picked, shown = _with_antecedents(picked, passages)
-        reply = " ".join(f"{sentence.rstrip(' .!?')} [{n}]." for n, sentence in picked)
+        reply = " ".join(f"{sentence.rstrip(' .!?;:,')} [{n}]." for n, sentence in picked)
         lines: list[str] = []
         kept, decision, coverage = _check(
             reply, shown, question, terms or query, lang, lines, articles, same_language=lang == "id"
@@ -351,6 +352,14 @@ def _quote_fallback(
     return None, [
         f"fallback: no quote ({'; '.join(reasons) or 'no sentence shares a word with the question'})"
     ]
+
+
+def _with_paragraphs(passage: Passage) -> str:
+    """The passage's text with its paragraph breaks: Passage.text joins the shown sentences with spaces,
+    which runs a list's last line ("... dll.") into the next paragraph's first sentence."""
+    chunk, spans = passage.hit.chunk.text, passage.spans
+    gaps = ["\n" if "\n" in chunk[b:a] else " " for (_, b), (a, _) in pairwise(spans)]
+    return "".join(chunk[a:b] + gap for (a, b), gap in zip(spans, [*gaps, ""], strict=True))
 
 
 # A sentence that opens by pointing back ("Hal ini merupakan kondisi yang menguntungkan ...") says what

@@ -396,7 +396,9 @@ def render_answer(kept: list[Checked]) -> str:
     return " ".join(out)
 
 
-def question_coverage(question: str, kept: list[Checked], passages: list[Passage]) -> float:
+def question_coverage(
+    question: str, kept: list[Checked], passages: list[Passage], articles: Mapping[str, str] | None = None
+) -> float:
     """Share of the question's content words found in the sentences quoted as support (and the one before).
 
     A correct answer is quoted from a sentence about what was asked; an invented one borrows a fact from
@@ -405,14 +407,29 @@ def question_coverage(question: str, kept: list[Checked], passages: list[Passage
     asked = content_terms(question)
     if not asked:
         return 1.0
-    found = set().union(*(content_terms(w) for w in support_windows(kept, passages)))
+    found = set().union(*(content_terms(w) for w in support_windows(kept, passages, articles)))
     return sum(1 for term in asked if same_meaning(term) & found) / len(asked)
 
 
-def support_windows(kept: list[Checked], passages: list[Passage]) -> list[str]:
-    """For each support of the kept claims, its whole sentence in the chunk with the sentence before."""
+def support_windows(
+    kept: list[Checked], passages: list[Passage], articles: Mapping[str, str] | None = None
+) -> list[str]:
+    """For each support of the kept claims, its whole sentence with the sentence before.
+
+    With `articles` (doc_id -> text), the sentence before is the article's: a chunk that starts with the
+    supporting sentence does not hide it.
+    """
     by_n = {p.n: p for p in passages}
-    return [sentence_with_previous(by_n[s.n].hit.chunk.text, s.span) for k in kept for s in k.supports]
+    windows = []
+    for s in (s for k in kept for s in k.supports):
+        chunk = by_n[s.n].hit.chunk
+        article = (articles or {}).get(chunk.doc_id, "")
+        if article[chunk.start : chunk.end] == chunk.text:
+            span = (chunk.start + s.span[0], chunk.start + s.span[1])
+            windows.append(sentence_with_previous(article, span))
+        else:
+            windows.append(sentence_with_previous(chunk.text, s.span))
+    return windows
 
 
 def sentence_with_previous(text: str, span: tuple[int, int]) -> str:

@@ -84,15 +84,18 @@ class LoadedIndex:
     _sentence_vectors: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
     def article_texts(self) -> dict[str, str]:
-        """doc_id -> the article's text: its chunks joined (their overlaps are harmless to a name lookup).
+        """doc_id -> the article's text, put together from its chunks at their offsets (a gap between
+        chunks, which the chunker does not leave, would be spaces): `text[chunk.start:chunk.end]` is the
+        chunk's text.
 
         Built on first use, then kept: the citation checks ask for it on every answer.
         """
         if self._articles is None:
-            parts: dict[str, list[str]] = {}
-            for chunk in self.chunks:
-                parts.setdefault(chunk.doc_id, []).append(chunk.text)
-            self._articles = {doc_id: "\n".join(texts) for doc_id, texts in parts.items()}
+            articles: dict[str, str] = {}
+            for chunk in sorted(self.chunks, key=lambda c: (c.doc_id, c.start)):
+                text = articles.get(chunk.doc_id, "").ljust(chunk.start)
+                articles[chunk.doc_id] = text + chunk.text[len(text) - chunk.start :]
+            self._articles = articles
         return self._articles
 
     def sentence_vectors(self) -> dict[str, np.ndarray]:

@@ -332,6 +332,14 @@ PHUC = "Wakil Menteri Pendidikan dan Pelatihan Nguyen Van Phuc menekankan kerja 
         ("Bộ trưởng Bộ Giáo dục và Đào tạo là ai?", "vi", "Nguyễn Mạnh Hùng.", HUNG, True),
         # ... or as a deputy, while the question asks for the head
         ("Bộ trưởng Bộ Giáo dục và Đào tạo là ai?", "vi", "Nguyễn Văn Phúc.", PHUC, True),
+        # a name the answer shortens is found by its last word
+        (
+            "Bộ trưởng Bộ Khoa học và Công nghệ là ai?",
+            "vi",
+            "Là Nguyễn Quynh.",
+            "Direktur Departemen Hukum Nguyen Nhu Quynh berbicara.",
+            True,
+        ),
         # the post asked for
         (
             "Who is Vietnam's minister of science and technology?",

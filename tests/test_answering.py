@@ -9,6 +9,7 @@ import pytest
 from rag.answering import (
     _names_not_quoted,
     _with_antecedents,
+    _with_paragraphs,
     answer_question,
     clean_question,
     repeats_itself,
@@ -255,6 +256,18 @@ def test_a_quoted_sentence_that_points_back_brings_the_sentence_it_points_to() -
     assert passages[0].spans == (spans[0], spans[1]) and passages[0].text == f"{before} {this}"
     # a sentence that does not point back comes alone
     assert _with_antecedents(((1, before),), [shown]) == (((1, before),), [shown])
+
+
+def test_a_quote_keeps_the_paragraph_breaks_between_shown_sentences() -> None:
+    # a list's last line ends in "dll." (no sentence end); joined with a space, it would run into the
+    # next paragraph, and a quote would start in the list
+    text = "Materi: penerapan AI, manajemen, dll.\nKetua Komite Rakyat Nguyen Van Son meminta proaktif. Lalu."
+    chunk = Chunk("list#0", "list", 0, text, 0, len(text))
+    spans = split_sentences(text)
+    shown = Passage(1, Hit(chunk, 0.03, 1), " ".join(text[a:b] for a, b in spans[:2]), tuple(spans[:2]))
+    assert _with_paragraphs(shown) == text[: spans[1][1]]
+    assert [shown.text[a:b] for a, b in split_sentences(shown.text)][-1].startswith("Materi")  # merged
+    assert [text[a:b] for a, b in split_sentences(_with_paragraphs(shown))][-1].startswith("Ketua")
 
 
 def test_a_quote_that_shares_only_names_with_the_question_is_not_an_answer() -> None:

@@ -10,7 +10,9 @@ from rag.citations import (
     missing_facts,
     names_in,
     parse_answer,
+    question_coverage,
     render_answer,
+    support_windows,
     to_citation,
     unplaced_names,
 )
@@ -327,3 +329,21 @@ def test_a_claim_may_not_move_its_fact_to_the_question_s_subject(
 ) -> None:
     source = f"{sentence} UTS dan Binh Dinh juga disebut."
     assert unplaced_names(claim, sentence, sentence, question, source) == unplaced
+
+
+def test_the_window_of_a_chunk_s_first_sentence_is_the_article_s() -> None:
+    # the chunk starts with the supporting sentence: the sentence before it is in the article only
+    start = DOC.index("Pada 10 Juni")
+    shown = _passage(1, DOC[start:], start)
+    kept, _ = check_claims(
+        parse_answer("Qualcomm meluncurkan Pusat Litbang AI di Hanoi [1].", {1}), [shown], "id"
+    )
+    assert support_windows(kept, [shown]) == ["Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi."]
+    window = support_windows(kept, [shown], {"d1": DOC})[0]
+    assert window.startswith("Departemen Luar Negeri Australia") and window.endswith("di Hanoi.")
+    question = "Apakah dana awal Australia membuka pusat Qualcomm?"
+    assert question_coverage(question, kept, [shown], {"d1": DOC}) > question_coverage(
+        question, kept, [shown]
+    )
+    # an article whose text does not hold the chunk where its offsets say is not used
+    assert support_windows(kept, [shown], {"d1": "other text"}) == support_windows(kept, [shown])

@@ -197,3 +197,14 @@ def test_the_prompt_ranks_sentences_with_the_stored_vectors(
     assert scores == pytest.approx([float(stored[s] @ query) for s in sentences], abs=1e-6)
     similarity("When?", ["A sentence the index does not hold, written for this test."])
     assert fake_embedder.passages_embedded == 1, "others are embedded on the spot"
+
+
+def test_article_texts_put_each_chunk_at_its_offsets(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    # the answer checks read the sentence before a chunk's first one from here
+    _build(dataclasses.replace(settings, chunk_min_words=8, chunk_max_words=20), fake_embedder)
+    index = load_index(settings.index_dir, fake_embedder.model_id)
+    articles = index.article_texts()
+    assert len(index.chunks) > len(articles)  # several chunks per article, overlapping
+    assert all(articles[c.doc_id][c.start : c.end] == c.text for c in index.chunks)
+    docs = {d.doc_id: d.text for d in load_corpus(settings.corpus_dir)}
+    assert all(docs[doc_id].startswith(text.strip()) for doc_id, text in articles.items())
