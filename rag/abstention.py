@@ -293,7 +293,8 @@ def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[st
 
 
 def _fields(text: str) -> frozenset[str]:
-    return frozenset(w for w in fold(text).split() if w in _POST_FIELDS)
+    """The field words of a post named in `text` ("Menteri Pendidikan" -> {"pendidikan"})."""
+    return frozenset(w for w in map(fold, words(text)) if w in _POST_FIELDS)
 
 
 def _other_post(title: str, deputy_asked: bool, fields: frozenset[str]) -> bool:

@@ -259,16 +259,14 @@ def _check(
     coverage = question_coverage(query, kept, passages, articles) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     per_unit, present = asks_per_unit(question), asks_present(question)
-    windows = support_windows(kept, passages, articles) if per_unit or present else []
+    windows = support_windows(kept, passages, articles)
     if not decision.abstain and per_unit and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and names_only_deputy(question, " ".join(texts)):
         why = "the question asks who holds a post; the answer names only a deputy"
         decision = Decision(True, (f"checks: {why}",))
-    if not decision.abstain and holds_other_post(
-        question, lang, " ".join(texts), support_windows(kept, passages, articles)
-    ):
+    if not decision.abstain and holds_other_post(question, lang, " ".join(texts), windows):
         why = "the question asks who holds a post; the cited sentences give the names another post"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and present and any(map(states_only_goal, windows)):
