@@ -261,6 +261,7 @@ _TITLE_HEAD_RE = re.compile(
     r"\b(?:Wakil\s+)?(?:Menteri|Ketua|Direktur|Kepala|Rektor|Gubernur|Duta\s+Besar)\b"
 )
 _TITLE_WORD_RE = re.compile(r"^(?:[A-Z][\w-]*|dan)$")
+_TITLE_AFTER_RE = re.compile(rf"\s*,\s*({_TITLE_HEAD_RE.pattern}(?:\s+(?:[A-Z][\w-]*|dan))*)")
 # Where a question's words about the post it asks for stop: "the minister who spoke about education".
 _POST_END_RE = re.compile(r"\b(?:who|that|which|yang|là|mà|đã|nào|di|in|at|tại|ở)\b|[?,.]", re.IGNORECASE)
 
@@ -269,8 +270,8 @@ def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[st
     """True when a "who is the <post>" question is answered only by names their sources give another post.
 
     A name whose source titles it a deputy ("Wakil Menteri") does not answer a question about the head
-    either. A title whose field words the question's post shares, or a name written without a title,
-    answers it.
+    either. A title whose field words the question's post shares, or a name written without a telling
+    title, answers it.
     """
     if not asks_for_name(question):
         return False
@@ -289,7 +290,10 @@ def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[st
         for run in name_runs(answer, names_in(answer, first=True))
     ]
     titles = [title for run in runs if run for window in windows for title in _titles_before(run, window)]
-    return bool(titles) and all(_other_post(title, deputy_asked, fields) for title in titles)
+    # a title without a field or a deputy ("Menteri Nguyen Manh Hung", the answer's own "Direktur
+    # Departemen") tells nothing; the others must all be another post's
+    telling = [t for t in titles if t.startswith("Wakil") or _fields(t)]
+    return bool(telling) and all(_other_post(title, deputy_asked, fields) for title in telling)
 
 
 def _fields(text: str) -> frozenset[str]:
@@ -306,12 +310,15 @@ def _other_post(title: str, deputy_asked: bool, fields: frozenset[str]) -> bool:
 
 
 def _titles_before(run: list[str], window: str) -> list[str]:
-    """The titles a window writes right before each place it names `run` (folded match).
+    """The titles a window gives each place it names `run` (folded match): written before the name
+    ("Menteri Sains dan Teknologi Nguyen Manh Hung"), or after it between commas ("Nguyen Nhu Quynh,
+    Direktur Departemen Hukum,").
 
     A run the window does not have as written is looked up by its last word: an answer's "Nguyễn Quynh"
-    is the window's "Direktur Departemen Hukum Nguyen Nhu Quynh".
+    is the window's "Nguyen Nhu Quynh".
     """
-    tokens = re.findall(r"[\w-]+", window)
+    found = list(re.finditer(r"[\w-]+", window))
+    tokens = [m.group() for m in found]
     folded = [fold(t) for t in tokens]
     titles = []
     for key in ([fold(n) for n in run], [fold(run[-1])]):
@@ -324,6 +331,8 @@ def _titles_before(run: list[str], window: str) -> list[str]:
             title = " ".join(tokens[j:i])
             if head := _TITLE_HEAD_RE.search(title):
                 titles.append(title[head.start() :])
+            elif after := _TITLE_AFTER_RE.match(window, found[i + len(key) - 1].end()):
+                titles.append(" ".join(after.group(1).split()))
         if titles or len(key) == 1 or len(key[-1]) < 3:
             break
     return titles

@@ -340,6 +340,36 @@ PHUC = "Wakil Menteri Pendidikan dan Pelatihan Nguyen Van Phuc menekankan kerja 
             "Direktur Departemen Hukum Nguyen Nhu Quynh berbicara.",
             True,
         ),
+        # a title written after the name, between commas
+        (
+            "Bộ trưởng Bộ Khoa học và Công nghệ là ai?",
+            "vi",
+            "Là Nguyễn Quynh.",
+            "Menurut Ibu Nguyen Nhu Quynh, Direktur Departemen Hukum, AI penting.",
+            True,
+        ),
+        # the answer's own title ("Direktur Departemen Hukum") or a bare "Menteri" tells nothing
+        (
+            "Bộ trưởng Bộ Khoa học và Công nghệ là ai?",
+            "vi",
+            "Là Nguyễn Quynh, Direktur Departemen Hukum.",
+            "Direktur Departemen Hukum Nguyen Nhu Quynh berbicara.",
+            True,
+        ),
+        (
+            "Who is the minister of education?",
+            "en",
+            "Nguyen Manh Hung.",
+            "Menteri Nguyen Manh Hung. " + HUNG,
+            True,
+        ),
+        (
+            "Who is the minister of education?",
+            "en",
+            "Nguyen Manh Hung.",
+            "Menteri Nguyen Manh Hung hadir.",
+            False,
+        ),
         # the post asked for
         (
             "Who is Vietnam's minister of science and technology?",
