@@ -39,6 +39,7 @@ from rag.citations import (
     render_answer,
     support_windows,
     to_citation,
+    window_coverage,
 )
 from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
@@ -256,10 +257,10 @@ def _check(
     decision = decide_after_generation(
         question, reply, texts, len(claims) - len(kept), lang if same_language else None, cited
     )
-    coverage = question_coverage(query, kept, passages, articles) if kept else 0.0
+    windows = support_windows(kept, passages, articles)
+    coverage = window_coverage(query, windows) if kept else 0.0
     lines.append(f"coverage: {coverage:.2f} of the question's words are in the quoted sentences")
     per_unit, present = asks_per_unit(question), asks_present(question)
-    windows = support_windows(kept, passages, articles)
     if not decision.abstain and per_unit and not any(states_per_unit(w) for w in windows):
         why = "the question asks how much or how many each; the cited sentences give only a total"
         decision = Decision(True, (f"checks: {why}",))

@@ -404,10 +404,15 @@ def question_coverage(
     A correct answer is quoted from a sentence about what was asked; an invented one borrows a fact from
     a sentence about something else, which shares few of the question's words.
     """
+    return window_coverage(question, support_windows(kept, passages, articles))
+
+
+def window_coverage(question: str, windows: list[str]) -> float:
+    """Share of the question's content words (or words of the same meaning) found in `windows`."""
     asked = content_terms(question)
     if not asked:
         return 1.0
-    found = set().union(*(content_terms(w) for w in support_windows(kept, passages, articles)))
+    found = set().union(*(content_terms(w) for w in windows))
     return sum(1 for term in asked if same_meaning(term) & found) / len(asked)
 
 
