@@ -11,6 +11,7 @@ from rag.glossary import indonesian_terms
 from rag.language import (
     ABSTENTIONS,
     LANGUAGE_NAMES,
+    STOPWORDS,
     detect_language,
     fold,
     number_mentions,
@@ -218,6 +219,32 @@ def states_only_goal(sentence: str) -> bool:
     return bool(_STATES_GOAL_RE.search(sentence)) and not _STATES_PRESENT_RE.search(sentence)
 
 
+# "How many AI papers did Vietnam publish last year?" is not answered by "lebih dari 4.000 publikasi
+# ilmiah tentang AI": a count asked for a period (last year, tahun ini, năm ngoái) needs a cited sentence
+# that dates what it counts, with a year, a month or a period of its own.
+_ASKS_PERIOD_RE = re.compile(
+    r"\b(?:(?:last|this|next|past) (?:year|month|week)"
+    r"|(?:tahun|bulan|minggu|pekan) (?:lalu|ini|depan|kemarin)"
+    r"|(?:năm|tháng|tuần) (?:ngoái|nay|này|trước|tới|qua))\b",
+    re.IGNORECASE,
+)
+_STATES_PERIOD_RE = re.compile(
+    rf"{_ASKS_PERIOD_RE.pattern}|\b(?:19|20)\d\d\b|{_MONTH_NAMES}|\b(?:setiap|per|tiap) (?:tahun|bulan)\b"
+    r"|\btahunan\b",
+    re.IGNORECASE,
+)
+
+
+def asks_count_in_period(question: str) -> bool:
+    """True for a "how many / how much" question about a period ("berapa ... tahun lalu")."""
+    return asks_for_count(question) and bool(_ASKS_PERIOD_RE.search(question))
+
+
+def states_period(sentence: str) -> bool:
+    """True when a sentence dates what it says: a year, a month, or a period ("tahun lalu", "per tahun")."""
+    return bool(_STATES_PERIOD_RE.search(sentence))
+
+
 # "Siapa menteri pendidikan?" is not answered by "Wakil Menteri Pendidikan Nguyen Van Phuc": a "who"
 # question about a head (minister, chairman, director, ...) needs an answer that names the head itself,
 # not only a deputy ("Bộ trưởng" / "Thứ trưởng" in Vietnamese).
@@ -294,6 +321,47 @@ def holds_other_post(question: str, lang: str, answer: str, windows: Sequence[st
     # Departemen") tells nothing; the others must all be another post's
     telling = [t for t in titles if t.startswith("Wakil") or _fields(t)]
     return bool(telling) and all(_other_post(title, deputy_asked, fields) for title in telling)
+
+
+# "Siapa duta besar Vietnam untuk Korea Selatan?" is not answered by "Duta Besar Korea untuk Vietnam, Choi
+# Young Sam": an ambassador's post runs from one country to another, and the same two countries the other
+# way round are another post.
+_ENVOY_ASKED_RE = {
+    "id": re.compile(r"\b(?:duta besar|dubes)\s+(?P<src>.+?)\s+(?:untuk|di|ke)\s+(?P<dst>.+)", re.IGNORECASE),
+    "en": re.compile(
+        r"\bambassador\s+(?:of|from)\s+(?:the\s+)?(?P<src>.+?)\s+(?:to|in)\s+(?:the\s+)?(?P<dst>.+)"
+        r"|\b(?P<src2>(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*?)(?:'s)?\s+ambassador\s+(?:to|in)\s+(?:the\s+)?"
+        r"(?P<dst2>.+)"
+    ),
+    "vi": re.compile(r"\bđại sứ\s+(?P<src>.+?)\s+(?:tại|ở|bên)\s+(?P<dst>.+)", re.IGNORECASE),
+}
+_CAPITALISED = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
+_ENVOY_TITLE_RE = re.compile(rf"\bDuta\s+Besar\s+(?P<src>{_CAPITALISED})\s+untuk\s+(?P<dst>{_CAPITALISED})")
+
+
+def envoy_reversed(question: str, lang: str, windows: Sequence[str]) -> bool:
+    """True when a "who is X's ambassador to Y" question is answered from sources whose ambassadors'
+    titles ("Duta Besar Korea untuk Vietnam") touch its countries but none runs from X to Y."""
+    pattern = _ENVOY_ASKED_RE.get(lang)
+    asked = pattern.search(question) if pattern and asks_for_name(question) else None
+    if asked is None:
+        return False
+    src = asked.group("src2" if asked.group("src") is None else "src")
+    dst = _POST_END_RE.split(asked.group("dst2" if asked.group("dst") is None else "dst"), 1)[0]
+    if lang != "id":
+        src, dst = indonesian_terms(src, lang) or src, indonesian_terms(dst, lang) or dst
+    want = (_places(src), _places(dst))
+    if not all(want):
+        return False
+    posts = [(_places(m["src"]), _places(m["dst"])) for w in windows for m in _ENVOY_TITLE_RE.finditer(w)]
+    posts = [(a, b) for a, b in posts if (a | b) & (want[0] | want[1])]
+    return bool(posts) and not any(a & want[0] and b & want[1] for a, b in posts)
+
+
+def _places(text: str) -> frozenset[str]:
+    """The folded words of a country or union's name ("Việt Nam" -> {"vietnam"}, "the EU" -> {"eu"})."""
+    folded = fold(text).replace("viet nam", "vietnam")
+    return frozenset(w for w in words(folded) if w not in STOPWORDS and w not in {"the", "s"})
 
 
 def _fields(text: str) -> frozenset[str]:

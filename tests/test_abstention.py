@@ -6,16 +6,19 @@ import pytest
 
 from rag.abstention import (
     OFF_TOPIC_DENSE,
+    asks_count_in_period,
     asks_for_name,
     asks_for_number,
     asks_present,
     decide_after_generation,
+    envoy_reversed,
     gate_before_generation,
     holds_other_post,
     is_refusal,
     names_only_deputy,
     names_something_new,
     states_only_goal,
+    states_period,
 )
 from rag.types import Chunk, Hit
 
@@ -277,6 +280,36 @@ def test_sentences_that_give_only_a_goal(sentence: str, goal_only: bool) -> None
 
 
 @pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How many AI research papers did Vietnam publish last year?", True),
+        ("Berapa publikasi AI yang terbit tahun lalu?", True),
+        ("Năm ngoái Việt Nam công bố bao nhiêu bài báo về AI?", True),
+        ("Tahun ini ada berapa peserta pelatihan?", True),
+        ("How many AI research papers has Vietnam published?", False),  # no period asked
+        ("What did Vietnam publish last year?", False),  # not a count
+        ("Kapan pusat itu dibuka tahun lalu?", False),  # a date: the date checks answer it
+    ],
+)
+def test_questions_that_ask_a_count_for_a_period(question: str, asks: bool) -> None:
+    assert asks_count_in_period(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dated"),
+    [
+        ("Dengan lebih dari 4.000 publikasi ilmiah tentang AI, Vietnam memasuki fase baru.", False),
+        ("Pada tahun 2024, Vietnam menerbitkan 4.000 publikasi.", True),
+        ("Agustus lalu, Majelis Umum mengesahkan resolusi.", True),
+        ("Tahun lalu, hampir 4.100 kader dilatih.", True),
+        ("Program ini melatih 1.000 orang per tahun.", True),
+    ],
+)
+def test_sentences_that_date_what_they_count(sentence: str, dated: bool) -> None:
+    assert states_period(sentence) is dated
+
+
+@pytest.mark.parametrize(
     ("question", "answer", "deputy_only"),
     [
         ("siapa menteri pendidikan?", "Wakil Menteri Pendidikan Nguyen Van Phuc hadir.", True),
@@ -398,6 +431,39 @@ def test_a_name_titled_with_another_post_does_not_answer(
     question: str, lang: str, answer: str, window: str, other: bool
 ) -> None:
     assert holds_other_post(question, lang, answer, [window]) is other
+
+
+KOREA = "Duta Besar Korea untuk Vietnam, Choi Young Sam, mengatakan bahwa Korea adalah mitra."
+EU = "Duta Besar Uni Eropa untuk Vietnam, Julien Guerrier, menyambut kerja sama itu."
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "window", "reversed_"),
+    [
+        # the same two countries the other way round are another post
+        ("Siapa duta besar Vietnam untuk Korea Selatan?", "id", KOREA, True),
+        ("Who is Vietnam's ambassador to South Korea?", "en", KOREA, True),
+        ("Đại sứ Việt Nam tại Hàn Quốc là ai?", "vi", KOREA, True),
+        ("Who is the ambassador of Vietnam to the EU?", "en", EU, True),
+        ("Ai là Đại sứ Việt Nam tại Liên minh châu Âu?", "vi", EU, True),
+        # one country of the question, the other not: still not the post asked for
+        ("Siapa duta besar Vietnam untuk Australia?", "id", KOREA, True),
+        # the post asked for
+        ("Siapa dubes Korea untuk Vietnam yang hadir?", "id", KOREA, False),
+        ("Who is the Korean ambassador to Vietnam?", "en", KOREA, False),
+        ("Đại sứ Hàn Quốc tại Việt Nam là ai?", "vi", KOREA, False),
+        ("Who is the EU ambassador to Vietnam?", "en", EU, False),
+        # no direction asked, no title in the source, or no country shared: nothing to tell
+        ("Siapa duta besar Korea?", "id", KOREA, False),
+        ("Siapa duta besar Vietnam untuk Korea Selatan?", "id", "Choi Young Sam hadir di Hanoi.", False),
+        ("Siapa duta besar Jepang untuk Laos?", "id", KOREA, False),
+        ("Apa kata duta besar Vietnam untuk Korea Selatan?", "id", KOREA, False),  # not a "who" question
+    ],
+)  # fmt: skip
+def test_an_ambassador_going_the_other_way_does_not_answer(
+    question: str, lang: str, window: str, reversed_: bool
+) -> None:
+    assert envoy_reversed(question, lang, [window]) is reversed_
 
 
 SEED = "Pada upacara itu, delapan proyek senilai 400.000 AUD diumumkan. Target pendanaan adalah riset."

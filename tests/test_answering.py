@@ -232,7 +232,7 @@ def test_echoed_question_falls_back_to_the_quoted_sentence() -> None:
     answer, _, _ = _ask("Berapa dana awal Australia untuk AVSTC?", "Dana awal Australia untuk AVSTC [1].")
     assert not answer.abstained, answer.checks
     assert "Departemen Luar Negeri" in answer.answer and "AUD 2,1 juta" in answer.answer
-    assert any(line.startswith("fallback: the reply failed") for line in answer.checks)
+    assert any(line.startswith("fallback: no checked reply") for line in answer.checks)
     assert all(DOC[c.start : c.end] == c.quote and c.quote[:-1] in answer.answer for c in answer.citations)
 
 
@@ -337,13 +337,23 @@ def test_a_quote_holds_the_question_names_in_one_place() -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["Berapa dana awal Australia untuk AVSTC?", "How much seed funding did Australia give AVSTC?"]
+    ("question", "quoted"),
+    [
+        ("Berapa dana awal Australia untuk AVSTC?", "AUD 2,1 juta"),
+        ("How much seed funding did Australia give AVSTC?", "AUD 2,1 juta"),
+        # the articles do not say: no sentence passes the quote's tests, and the refusal stands
+        ("Berapa gaji direktur AVSTC?", None),
+        ("How much does Nokia pay its engineers at AVSTC?", None),
+    ],
 )
-def test_no_quote_fallback_after_a_refusal(question: str) -> None:
-    # the model says the sources do not answer: that is not second-guessed
+def test_a_refusal_gives_way_to_a_quote_only_when_one_answers(question: str, quoted: str | None) -> None:
+    # the model says the sources do not answer: the best-matching sentence is still tried as a quote
     answer, _, _ = _ask(question, abstention_text(detect_language(question)))
-    assert answer.abstained
-    assert not any(line.startswith("fallback") for line in answer.checks), answer.checks
+    assert any(line.startswith("fallback") for line in answer.checks), answer.checks
+    if quoted is None:
+        assert answer.abstained and answer.citations == (), answer.answer
+    else:
+        assert not answer.abstained and quoted in answer.answer, answer.checks
 
 
 @pytest.mark.parametrize(
