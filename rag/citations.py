@@ -35,7 +35,7 @@ _COMMON_CAPITALISED_TEXT = (
     "Department National Assembly Government Party Politburo Resolution Decree Decrees Strategy "
     "Strategic Center Centre Centers Fund Forum Week Digital Transformation Innovation Artificial "
     "Intelligence Council Dialogue Global Regional International United Nations Union European "
-    "Southeast East Asia Asian Pacific South North Korea Korean Vietnamese Lao Laotian Australian "
+    "Southeast East Asia Asian Pacific South North Korean Vietnamese Lao Laotian Australian "
     "People Peoples Committee Province Provincial University Institute City Research Development "
     "Agency Industry Promotion Convention Prevention Cybercrime Scientific Independent Capacity "
     "Network Framework Competency Impact Summit Conference Ministerial Meeting Policy Pillar Pillars "

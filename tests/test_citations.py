@@ -215,6 +215,18 @@ def test_names_taken_from_the_question_must_be_in_the_cited_article() -> None:
     assert len(check_claims(claim, [passage], "id", question, article)[0]) == 1
 
 
+def test_a_country_taken_from_the_question_must_be_in_the_cited_article() -> None:
+    # "Korea" is a name the articles write as such: the Vietnam-Korea forum is not in a Vietnam-Laos article
+    laos = "Kedua pihak akan menyelenggarakan Pekan Digital Vietnam - Laos tahunan."
+    passage = _passage(1, laos, 0, "d4")
+    question = "Forum Digital Vietnam-Korea digelar dalam rangkaian acara apa?"
+    claim = parse_answer("Forum Digital Vietnam-Korea digelar dalam Pekan Digital Vietnam - Laos [1].", {1})
+    assert check_claims(claim, [passage], "id", question, {"d4": laos})[0] == []
+    korea = f"Forum Digital Vietnam-Korea diadakan. {laos}"
+    passage = _passage(1, korea, 0, "d4")
+    assert len(check_claims(claim, [passage], "id", question, {"d4": korea})[0]) == 1
+
+
 def test_an_abbreviation_taken_from_the_question_need_not_be_in_the_article() -> None:
     # users write "UU" where the article spells out "Undang-Undang"; a real name still has to be there
     passage = _passage(1, LIST, 0, "d3")
