@@ -483,6 +483,35 @@ def _states_number(
     )
 
 
+# "Kapan ... ditargetkan beres?" is answered by "tahun depan", and not by "saat ini terdapat sekitar 200
+# desa": a "when" question needs a time, a year (other than the question's own), a month, a day, a time
+# relative to the article ("tahun depan", "next year", "năm tới") or a span ("dalam lima tahun").
+_RELATIVE_TIME_RE = re.compile(
+    r"\b(?:(?:tahun|bulan|minggu|pekan) (?:depan|lalu|ini|mendatang|berikutnya)|(?:akhir|awal|pertengahan) "
+    r"(?:tahun|bulan)|(?:next|last|this) (?:year|month|week)|end of (?:the|this|next) year"
+    r"|(?:năm|tháng|tuần) (?:tới|sau|nay|ngoái|trước)|(?:cuối|đầu|giữa) năm|(?:tanggal|ngày) \d)",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def asks_when_only(question: str) -> bool:
+    """True for a "when / what year" question that asks for no amount as well."""
+    return (
+        asks_for_number(question)
+        and bool(_ASKS_WHEN_RE.search(question) or _ASKS_YEAR_RE.search(question))
+        and not _MONEY_RE.search(question)
+        and not _ASKS_AMOUNT_RE.search(question)
+    )
+
+
+def states_time(sentence: str, asked: frozenset[float] = frozenset()) -> bool:
+    """True when a sentence says when: a month, a relative time, a span, or a year not in `asked`."""
+    if _MONTHS_RE.search(sentence) or _RELATIVE_TIME_RE.search(sentence) or _DURATION_RE.search(sentence):
+        return True
+    return bool({float(y) for y in _YEAR_RE.findall(sentence)} - asked)
+
+
 def _states_date_or_amount(sentence: str) -> bool:
     """True when a sentence has digits or a month name."""
     return bool(re.search(r"\d", sentence) or _MONTHS_RE.search(sentence))
@@ -537,8 +566,15 @@ def decide_after_generation(
         return Decision(True, (f"checks: {why}",))
     asked = number_values(question)
     # "berapa lama" is answered by "beberapa bulan" too: the duration check below decides those
-    duration = asks_for_duration(question)
-    if asks_for_number(question) and not duration and not any(_states_number(s, asked=asked) for s in kept):
+    duration, when = asks_for_duration(question), asks_when_only(question)
+    if when and not any(states_time(s, asked) for s in kept):
+        return Decision(True, ("checks: the question asks when and the answer states no time",))
+    if (
+        asks_for_number(question)
+        and not duration
+        and not when
+        and not any(_states_number(s, asked=asked) for s in kept)
+    ):
         why = "the question asks for a number or date and the answer states none of its own"
         return Decision(True, (f"checks: {why}",))
     if duration:
@@ -553,7 +589,7 @@ def decide_after_generation(
         return Decision(True, (f"checks: {why}",))
     asks_amount = asks_for_number(question) and _MONEY_RE.search(question)
     asks_when = asks_for_number(question) and _ASKS_WHEN_RE.search(question)
-    if (asks_when or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
+    if ((asks_when and not when) or asks_amount) and not any(_states_date_or_amount(s) for s in kept):
         return Decision(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )

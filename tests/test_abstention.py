@@ -183,6 +183,13 @@ def test_an_answer_in_another_language_is_refused(
     [
         ("Kapan undang-undang itu disahkan?", ["Kementerian menyusun tiga undang-undang."], True),
         ("Kapan undang-undang itu disahkan?", ["Undang-undang diajukan pada Oktober 2025."], False),
+        # "when" needs a time: a count is none, "next year" is one, the question's own year is not new
+        ("Desa-desa itu ditargetkan beres kapan?", ["Saat ini terdapat sekitar 200 desa."], True),
+        ("Desa-desa itu ditargetkan beres kapan?", ["Semua desa ditargetkan terhubung tahun depan."], False),
+        ("When will the villages be connected?", ["All villages will be connected next year."], False),
+        ("Khi nào các thôn bản có điện?", ["Các thôn bản sẽ có điện vào năm tới."], False),
+        ("Kapan program 2025 itu dimulai?", ["Program 2025 itu melibatkan 12 provinsi."], True),
+        ("Kapan program 2025 itu dimulai?", ["Program 2025 itu dimulai pada tahun 2024."], False),
         ("Berapa anggaran pusat itu?", ["Pusat itu berdiri di atas empat pilar."], True),
         ("Berapa proyek yang diumumkan?", ["Delapan proyek diumumkan."], False),
         # "how long" answered with a year, "how many" with an ordinal: neither is a count
