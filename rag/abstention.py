@@ -219,32 +219,6 @@ def states_only_goal(sentence: str) -> bool:
     return bool(_STATES_GOAL_RE.search(sentence)) and not _STATES_PRESENT_RE.search(sentence)
 
 
-# "How many AI papers did Vietnam publish last year?" is not answered by "lebih dari 4.000 publikasi
-# ilmiah tentang AI": a count asked for a period (last year, tahun ini, năm ngoái) needs a cited sentence
-# that dates what it counts, with a year, a month or a period of its own.
-_ASKS_PERIOD_RE = re.compile(
-    r"\b(?:(?:last|this|next|past) (?:year|month|week)"
-    r"|(?:tahun|bulan|minggu|pekan) (?:lalu|ini|depan|kemarin)"
-    r"|(?:năm|tháng|tuần) (?:ngoái|nay|này|trước|tới|qua))\b",
-    re.IGNORECASE,
-)
-_STATES_PERIOD_RE = re.compile(
-    rf"{_ASKS_PERIOD_RE.pattern}|\b(?:19|20)\d\d\b|{_MONTH_NAMES}|\b(?:setiap|per|tiap) (?:tahun|bulan)\b"
-    r"|\btahunan\b",
-    re.IGNORECASE,
-)
-
-
-def asks_count_in_period(question: str) -> bool:
-    """True for a "how many / how much" question about a period ("berapa ... tahun lalu")."""
-    return asks_for_count(question) and bool(_ASKS_PERIOD_RE.search(question))
-
-
-def states_period(sentence: str) -> bool:
-    """True when a sentence dates what it says: a year, a month, or a period ("tahun lalu", "per tahun")."""
-    return bool(_STATES_PERIOD_RE.search(sentence))
-
-
 # "Siapa menteri pendidikan?" is not answered by "Wakil Menteri Pendidikan Nguyen Van Phuc": a "who"
 # question about a head (minister, chairman, director, ...) needs an answer that names the head itself,
 # not only a deputy ("Bộ trưởng" / "Thứ trưởng" in Vietnamese).
@@ -487,9 +461,10 @@ def _states_number(
 # desa": a "when" question needs a time, a year (other than the question's own), a month, a day, a time
 # relative to the article ("tahun depan", "next year", "năm tới") or a span ("dalam lima tahun").
 _RELATIVE_TIME_RE = re.compile(
-    r"\b(?:(?:tahun|bulan|minggu|pekan) (?:depan|lalu|ini|mendatang|berikutnya)|(?:akhir|awal|pertengahan) "
-    r"(?:tahun|bulan)|(?:next|last|this) (?:year|month|week)|end of (?:the|this|next) year"
-    r"|(?:năm|tháng|tuần) (?:tới|sau|nay|ngoái|trước)|(?:cuối|đầu|giữa) năm|(?:tanggal|ngày) \d)",
+    r"\b(?:(?:tahun|bulan|minggu|pekan) (?:depan|lalu|ini|kemarin|mendatang|berikutnya)"
+    r"|(?:akhir|awal|pertengahan) (?:tahun|bulan)|(?:next|last|this|past) (?:year|month|week)"
+    r"|end of (?:the|this|next) year|(?:năm|tháng|tuần) (?:tới|sau|nay|này|ngoái|trước|qua)"
+    r"|(?:cuối|đầu|giữa) năm|(?:tanggal|ngày) \d)",
     re.IGNORECASE,
 )
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
@@ -510,6 +485,26 @@ def states_time(sentence: str, asked: frozenset[float] = frozenset()) -> bool:
     if _MONTHS_RE.search(sentence) or _RELATIVE_TIME_RE.search(sentence) or _DURATION_RE.search(sentence):
         return True
     return bool({float(y) for y in _YEAR_RE.findall(sentence)} - asked)
+
+
+# "How many AI papers did Vietnam publish last year?" is not answered by "lebih dari 4.000 publikasi
+# ilmiah tentang AI": a count asked for a period (last year, tahun ini, năm ngoái) needs a cited sentence
+# that dates what it counts, with a year, a month or a period of its own.
+_STATES_PERIOD_RE = re.compile(
+    rf"{_RELATIVE_TIME_RE.pattern}|{_YEAR_RE.pattern}|{_MONTH_NAMES}|\b(?:setiap|per|tiap) (?:tahun|bulan)\b"
+    r"|\btahunan\b",
+    re.IGNORECASE,
+)
+
+
+def asks_count_in_period(question: str) -> bool:
+    """True for a "how many / how much" question about a period ("berapa ... tahun lalu")."""
+    return asks_for_count(question) and bool(_RELATIVE_TIME_RE.search(question))
+
+
+def states_period(sentence: str) -> bool:
+    """True when a sentence dates what it says: a year, a month, or a period ("tahun lalu", "per tahun")."""
+    return bool(_STATES_PERIOD_RE.search(sentence))
 
 
 def _states_date_or_amount(sentence: str) -> bool:
