@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.citations import missing_facts, name_runs, names_in
+from rag.citations import COMMON_CAPITALISED, missing_facts, name_runs, names_in
 from rag.glossary import indonesian_terms
 from rag.language import (
     ABSTENTIONS,
@@ -91,10 +91,10 @@ _MONTHS_RE = re.compile(
 )
 # "Tanggal berapa / what date / ngày nào" asks for a day: a year or a month alone does not answer it.
 _ASKS_DAY_RE = re.compile(
-    r"\btanggal berapa\b|\bwhat date\b|\bwhich date\b|\bon what day\b|"
-    r"\bngày (?:nào|bao nhiêu|mấy)\b",
+    r"\btanggal (?:\w+ )?berapa\b|\b(?:what|which) (?:\w+ )?(?:date|day of the month)\b|\bon what day\b|"
+    r"\bngày (?:\w+ ){0,2}(?:nào|bao nhiêu|mấy)\b",
     re.IGNORECASE,
-)
+)  # "tanggal pasti berapa", "which exact date", "ngày cụ thể nào" (which specific day)
 _MONTH_NAMES = _MONTHS_RE.pattern.replace("|tháng", "")  # "tháng 6" is June, not a day
 _DAY_RE = re.compile(
     rf"\b\d{{1,2}}\s+{_MONTH_NAMES}|{_MONTH_NAMES}\s+\d{{1,2}}\b(?![.,]?\d)|\bngày\s+\d{{1,2}}\b|"
@@ -433,13 +433,19 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
     return any(not sources or n in written for n in new)
 
 
+# Capitalised words after "di" that name no place: "di Ruang Digital" (in the digital space), "di Era ..."
+_NOT_PLACES = frozenset(("ruang", "era", "bidang", "kawasan", "sektor", "tingkat", "masa", "tahun", "bulan"))
+
+
 def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> bool:
     """True when a sentence says where with a name not in the question ("di Hanoi").
 
-    With `city`, the name of a country or continent does not count.
+    With `city`, the name of a country or continent does not count, nor a capitalised common word
+    ("di Forum ...").
     """
-    asked = {fold(w) for w in re.findall(r"\w+", question)} | (_COUNTRIES if city else set())
-    return any(fold(m.group(1)) not in asked for s in sentences for m in _PLACE_RE.finditer(s))
+    asked = {fold(w) for w in re.findall(r"\w+", question)} | _NOT_PLACES
+    skip = asked | _COUNTRIES | COMMON_CAPITALISED if city else asked
+    return any(fold(m.group(1)) not in skip for s in sentences for m in _PLACE_RE.finditer(s))
 
 
 def _states_number(

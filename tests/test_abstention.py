@@ -215,10 +215,23 @@ def test_an_answer_in_another_language_is_refused(
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào tháng 6 năm 2025."], True),
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào ngày 11 tháng 6."], False),
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào 11/6/2025."], False),
+        # "which specific day" asks for a day too
+        ("Lễ kỷ niệm diễn ra vào ngày cụ thể nào của tháng 11?", ["Lễ kỷ niệm diễn ra vào tháng 11."], True),
+        ("On which exact date was the law passed?", ["The law was passed in June 2025."], True),
+        ("Tanggal pasti berapa acara itu digelar?", ["Acara itu digelar pada 14 Juni."], False),
         # "which city" is not answered by the country every article is about, nor by a continent
         ("Di kota mana konferensi itu akan digelar?", ["Konferensi itu akan digelar di Vietnam."], True),
         ("Di kota mana konferensi itu akan digelar?", ["Konferensi itu digelar di Asia tahun depan."], True),
         ("Di kota mana saja tim itu bekerja?", ["Tim itu bekerja di Hanoi dan Kota Ho Chi Minh."], False),
+        # a capitalised common word after "di" is no place: "di Ruang Digital" is "in the digital space"
+        (
+            "Di kota mana konferensi itu akan digelar?",
+            ["Konferensi tentang Hak Anak di Ruang Digital di Vietnam digelar pada 2026."],
+            True,
+        ),
+        ("Di kota mana konferensi itu akan digelar?", ["Konferensi itu digelar di Forum Digital."], True),
+        ("Where will the dialogue be held?", ["The dialogue will be held in Laos."], False),
+        ("Hội nghị diễn ra ở đâu?", ["Hội nghị diễn ra tại Lào."], False),
         ("Which city will host the forum?", ["The forum will be held in Vietnam."], True),
         ("Which city will host the forum?", ["The forum will be held in Da Nang."], False),
         ("Hội nghị tổ chức ở thành phố nào?", ["Hội nghị tổ chức tại Việt Nam."], True),
