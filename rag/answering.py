@@ -91,12 +91,12 @@ SOURCE_LANGUAGE_MIN_COVERAGE = 0.5
 # sentences that best match the question, quoted as they stand. A refusal alone is no reason to abstain:
 # over the 332 questions of the eight eval sets the 1.5B model refused 6 times, 3 of them on answerable
 # questions ("kerja sama VN dgn Uni Eropa itu cuma di bidang teknologi aja?"); quoting gained 2 right
-# answers, and for the 3 unanswerable ones no sentence passed the quote's tests. No model read them against
-# the question, so they must pass stricter tests than a reply: the same checks, a coverage of at least
-# QUOTE_MIN_COVERAGE, every name and number of the question in the quoted sentences or the ones before
-# them, and for "how many / how much" a number that is not a date. For an English or Vietnamese
-# question the sentences are matched, and their coverage counted, on the glossary's Indonesian words for
-# it, and the quote is shown after the SOURCE_LANGUAGE_LEADS lead-in.
+# answers, and for the 3 unanswerable ones no sentence passed the quote's tests. No model read the quoted
+# sentences against the question, so they must pass stricter tests than a reply: the same checks, a
+# coverage of at least QUOTE_MIN_COVERAGE, every name and number of the question in the quoted sentences
+# or the ones before them, and for "how many / how much" a number that is not a date. For an English or
+# Vietnamese question the sentences are matched, and their coverage counted, on the glossary's Indonesian
+# words for it, and the quote is shown after the SOURCE_LANGUAGE_LEADS lead-in.
 QUOTE_LANGS = ("id", "en", "vi")
 QUOTE_MIN_COVERAGE = 0.5
 QUOTE_TRIES = 3
