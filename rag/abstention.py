@@ -102,9 +102,10 @@ _DAY_RE = re.compile(
     re.IGNORECASE,
 )
 _ASKS_YEAR_RE = re.compile(r"\btahun berapa\b|\bwhat year\b|\bnăm (?:nào|bao nhiêu)\b", re.IGNORECASE)
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 # Dates and years, removed before looking for a count: "10 Juni", "Juni 2025", "18 Juli 1977", "2045".
 _DATE_RE = re.compile(
-    rf"\b\d{{1,2}}\s+{_MONTHS_RE.pattern}(?:\s+\d{{4}})?|{_MONTHS_RE.pattern}\s+\d{{4}}|\b(?:19|20)\d{{2}}\b",
+    rf"\b\d{{1,2}}\s+{_MONTHS_RE.pattern}(?:\s+\d{{4}})?|{_MONTHS_RE.pattern}\s+\d{{4}}|{_YEAR_RE.pattern}",
     re.IGNORECASE,
 )
 
@@ -320,8 +321,8 @@ def envoy_reversed(question: str, lang: str, windows: Sequence[str]) -> bool:
     asked = pattern.search(question) if pattern and asks_for_name(question) else None
     if asked is None:
         return False
-    src = asked.group("src2" if asked.group("src") is None else "src")
-    dst = _POST_END_RE.split(asked.group("dst2" if asked.group("dst") is None else "dst"), 1)[0]
+    src = asked["src"] or asked["src2"]
+    dst = _POST_END_RE.split(asked["dst"] or asked["dst2"], 1)[0]
     if lang != "id":
         src, dst = indonesian_terms(src, lang) or src, indonesian_terms(dst, lang) or dst
     want = (_places(src), _places(dst))
@@ -335,7 +336,7 @@ def envoy_reversed(question: str, lang: str, windows: Sequence[str]) -> bool:
 def _places(text: str) -> frozenset[str]:
     """The folded words of a country or union's name ("Việt Nam" -> {"vietnam"}, "the EU" -> {"eu"})."""
     folded = fold(text).replace("viet nam", "vietnam")
-    return frozenset(w for w in words(folded) if w not in STOPWORDS and w not in {"the", "s"})
+    return frozenset(w for w in words(folded) if w not in STOPWORDS and w != "s")
 
 
 def _fields(text: str) -> frozenset[str]:
@@ -435,6 +436,7 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
 
 # Capitalised words after "di" that name no place: "di Ruang Digital" (in the digital space), "di Era ..."
 _NOT_PLACES = frozenset(("ruang", "era", "bidang", "kawasan", "sektor", "tingkat", "masa", "tahun", "bulan"))
+_NOT_CITIES = _NOT_PLACES | _COUNTRIES | COMMON_CAPITALISED
 
 
 def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> bool:
@@ -443,8 +445,8 @@ def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> 
     With `city`, the name of a country or continent does not count, nor a capitalised common word
     ("di Forum ...").
     """
-    asked = {fold(w) for w in re.findall(r"\w+", question)} | _NOT_PLACES
-    skip = asked | _COUNTRIES | COMMON_CAPITALISED if city else asked
+    asked = {fold(w) for w in re.findall(r"\w+", question)}
+    skip = asked | (_NOT_CITIES if city else _NOT_PLACES)
     return any(fold(m.group(1)) not in skip for s in sentences for m in _PLACE_RE.finditer(s))
 
 
@@ -473,7 +475,6 @@ _RELATIVE_TIME_RE = re.compile(
     r"|(?:cuối|đầu|giữa) năm|(?:tanggal|ngày) \d)",
     re.IGNORECASE,
 )
-_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def asks_when_only(question: str) -> bool:
