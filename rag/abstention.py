@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from rag.citations import COMMON_CAPITALISED, missing_facts, name_runs, names_in
 from rag.glossary import indonesian_terms
@@ -154,6 +156,47 @@ _ASKS_NAME_RE = re.compile(
     # "which other Asian countries": an adjective, written with a capital, may come before the kind
     rf"|\b(?i:which|what)\s+(?:(?i:other)\s+)?(?:[A-Z]\w+\s+)?(?i:{'|'.join(_NAMED_KINDS['en'].split())})\b"
     rf"|(?i:\b(?:{_NAMED_KINDS['vi']})\s+nào\b)"
+    # "What's the name of ...", "Apa nama ...", "namanya apa", "tên ... là gì"
+    r"|(?i:\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?names?\b|\bapa(?:kah)? nama\b"
+    r"|\bnama(?:nya)? apa\b|\btên (?:gọi )?(?:\w+ ){0,4}?là gì\b|\btên (?:gọi )?gì\b)"
+)
+# "Negara mana saja ...?", "Which countries ...?", "Những nước nào ...?": the answer has to name a
+# country (or a union of them) the question does not.
+_ASKS_COUNTRY_RE = re.compile(
+    r"\bnegara(?:-negara)?\s+(?:apa|mana)\b|\b(?:which|what)\s+(?:other\s+)?(?:[A-Z]\w+\s+)?countr(?:y|ies)\b"
+    r"|\b(?:nước|quốc gia)\s+nào\b",
+    re.IGNORECASE,
+)
+_ASKS_COUNTRIES_RE = re.compile(
+    r"\bnegara-negara\b|\bnegara (?:apa|mana) saja\b|\bcountries\b|\b(?:những|các) (?:nước|quốc gia)\b",
+    re.IGNORECASE,
+)
+
+
+@cache
+def _country_names() -> re.Pattern[str]:
+    """Country names in English, Indonesian and Vietnamese (rag/data/countries.txt), longest first."""
+    text = resources.files("rag").joinpath("data/countries.txt").read_text(encoding="utf-8")
+    names = sorted((n for n in text.splitlines() if n and not n.startswith("#")), key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, names))})(?!\w)")
+
+
+# "Berapa anggaran ...?", "How much funding ...?", "Kinh phí ... bao nhiêu?": the answer has to state an
+# amount of money, not a count of people or places ("hampir 4.100 peserta di 154 titik").
+_ASKS_MONEY_RE = re.compile(
+    r"\b(?:berapa|brp)\s+(?:besar\s+|banyak\s+|total\s+)?(?:anggaran|dana|biaya|harga|ongkos|investasi|modal)\b"
+    r"|\b(?:anggaran|dana|biaya|harga|ongkos)(?:nya)?\s+(?:\w+\s+){0,6}?(?:berapa|brp)\s*(?:[?.!]|$)"
+    r"|\bhow much\b.{0,60}\b(?:money|funding|budget|budgeted|investment|capital|cost|costs|spend|spent"
+    r"|invest|invested|fund|funded|pay|paid|worth|grant|granted)\b"
+    r"|\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
+    r"(?:budget|cost|price|funding)s?\b"
+    r"|\b(?:kinh phí|ngân sách|chi phí|vốn|giá|số tiền)\b.{0,40}\bbao nhiêu\b|\bbao nhiêu tiền\b",
+    re.IGNORECASE,
+)
+_MONEY_WORDS_RE = re.compile(
+    r"(?:\$|\b(?:AUD|USD|EUR|VND|IDR|KRW|JPY|CNY|LAK|GBP|SGD|US\$|dolar|dollars?|rupiah|euro|won|kip|đồng"
+    r"|juta|miliar|triliun|million|billion|trillion|triệu|tỷ|nghìn tỷ)\b)",
+    re.IGNORECASE,
 )
 
 
@@ -183,9 +226,27 @@ def asks_for_number(question: str) -> bool:
 _PER_UNIT_RE = re.compile(r"\b(?:each|per|apiece|setiap|masing-masing|tiap|mỗi|từng)\b", re.IGNORECASE)
 
 
+# A question that weighs two things against each other ("Antara Tuyen Quang dan Binh Dinh, provinsi mana
+# yang ...lebih banyak?", "gedean mana?", "Which opened first ...?", "... nào nhiều hơn?"): its "masing-
+# masing" / "each" asks for the figure of each side, not for a figure per unit, and its answer may be
+# one of the question's own names.
+_COMPARES_RE = re.compile(
+    r"\bmana\b.{0,60}\blebih\b|\blebih\b.{0,40}\bmana\b"
+    r"|\b(?:gede|besar|lama|dulu|banyak|tinggi|kecil)an mana\b"
+    r"|\bwhich\b.{0,80}\b(?:more|bigger|larger|longer|older|first|earlier|higher|greater|fewer|less|most)\b"
+    r"|\b(?:nào|ai)\b.{0,60}\b(?:hơn|trước)\b|\b(?:hơn|trước)\b.{0,40}\bnào\b",
+    re.IGNORECASE,
+)
+
+
+def compares(question: str) -> bool:
+    """True when the question asks which of two or more things is bigger, longer, earlier, ..."""
+    return bool(_COMPARES_RE.search(question))
+
+
 def asks_per_unit(question: str) -> bool:
-    """True for 'how much / how many ... each' questions."""
-    return asks_for_count(question) and bool(_PER_UNIT_RE.search(question))
+    """True for 'how much / how many ... each' questions (not "which is bigger, and how much each?")."""
+    return asks_for_count(question) and bool(_PER_UNIT_RE.search(question)) and not compares(question)
 
 
 def states_per_unit(sentence: str) -> bool:
@@ -386,6 +447,37 @@ def asks_for_name(question: str) -> bool:
     return bool(_ASKS_NAME_RE.search(question))
 
 
+def names_a_country(question: str, sentences: list[str]) -> bool:
+    """True when a sentence names a country (or a union of them) the question does not.
+
+    Asked for countries (plural), Vietnam does not count: the articles are about it.
+    """
+    asked = _words_of(question)
+    plural = bool(_ASKS_COUNTRIES_RE.search(question))
+    for sentence in sentences:
+        for match in _country_names().finditer(sentence):
+            name = _words_of(match.group())
+            if name not in asked and not (plural and name in (" vietnam ", " viet nam ")):
+                return True
+    return False
+
+
+def _words_of(text: str) -> str:
+    """The folded words of a text between spaces, with a space at each end: " viet nam "."""
+    return " " + " ".join(re.findall(r"[^\W_]+", fold(text))) + " "
+
+
+def asks_for_money(question: str) -> bool:
+    """True for 'how much money / what budget' questions: their answer is an amount of money."""
+    return bool(_ASKS_MONEY_RE.search(question))
+
+
+def states_money(sentence: str, asked: frozenset[float] = frozenset()) -> bool:
+    """True when a sentence states an amount of money: a number with a currency or a "juta / million"."""
+    numbers = [values for _, values in number_mentions(sentence) if not values & asked]
+    return bool(numbers) and bool(_MONEY_WORDS_RE.search(sentence))
+
+
 def asks_for_duration(question: str) -> bool:
     """True for 'how long' questions: their answer is a length of time."""
     return bool(_ASKS_DURATION_RE.search(question))
@@ -448,6 +540,13 @@ def names_a_place(question: str, sentences: list[str], *, city: bool = True) -> 
     asked = {fold(w) for w in re.findall(r"\w+", question)}
     skip = asked | (_NOT_CITIES if city else _NOT_PLACES)
     return any(fold(m.group(1)) not in skip for s in sentences for m in _PLACE_RE.finditer(s))
+
+
+def names_an_option(question: str, sentences: list[str]) -> bool:
+    """True when a sentence names one of the question's own names ("Binh Dinh" of "Antara Tuyen Quang dan
+    Binh Dinh, provinsi mana ...?")."""
+    named = {fold(w) for s in sentences for w in re.findall(r"\w+", s)}
+    return any(fold(n) in named for n in names_in(question))
 
 
 def _states_number(
@@ -597,11 +696,23 @@ def decide_after_generation(
         )
     if _ASKS_DAY_RE.search(question) and not any(_DAY_RE.search(s) for s in kept):
         return Decision(True, ("checks: the question asks on which day and the answer names no day",))
-    if _ASKS_PLACE_RE.search(question) and not names_a_place(question, kept):
+    if (
+        _ASKS_PLACE_RE.search(question)
+        and not names_a_place(question, kept)
+        and not (compares(question) and names_an_option(question, kept))
+    ):
         return Decision(True, ("checks: the question asks which city or province and the answer names none",))
     if _ASKS_WHERE_RE.search(question) and not names_a_place(question, kept, city=False):
         return Decision(True, ("checks: the question asks where and the answer names no place",))
-    if asks_for_name(question) and not names_something_new(question, kept, sources):
+    if _ASKS_COUNTRY_RE.search(question) and not names_a_country(question, kept):
+        return Decision(True, ("checks: the question asks which country and the answer names none",))
+    if asks_for_money(question) and not any(states_money(s, asked) for s in kept):
+        return Decision(True, ("checks: the question asks how much money and the answer states no amount",))
+    if (
+        asks_for_name(question)
+        and not names_something_new(question, kept, sources)
+        and not (compares(question) and names_an_option(question, kept))
+    ):
         return Decision(True, ("checks: the question asks who or which and the answer names nothing new",))
     if lang and (written := detect_language(" ".join(kept), default=lang)) != lang:
         got, want = LANGUAGE_NAMES.get(written, written), LANGUAGE_NAMES.get(lang, lang)

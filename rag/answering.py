@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from rag.abstention import (
     MIN_QUESTION_COVERAGE,
+    OFF_TOPIC_DENSE,
     Decision,
     asked_but_absent,
     asks_count_in_period,
@@ -30,6 +31,7 @@ from rag.abstention import (
     states_per_unit,
     states_period,
 )
+from rag.article_facts import about_article, asks_about_article
 from rag.citations import (
     Checked,
     Claim,
@@ -166,6 +168,8 @@ def _answer_from_hits(
 ) -> Answer:
     """Gate on retrieval, prompt, generate, check: the rest of answer_question."""
     hits, lang, timings = list(base.hits), base.lang, base.timings
+    if (facts := _about_article(base, retriever)) is not None:
+        return _answered_from_metadata(base, facts, checks, started, on_token)
     gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
@@ -253,9 +257,13 @@ def _check(
     answers, echoes = split_echoes([c for c in claims if not is_refusal(c.text)], question)
     shown = " ".join(p.text for p in passages)
     looping = [c for c in answers if repeats_itself(c.text, shown)]
-    kept, lines = check_claims([c for c in answers if c not in looping], passages, lang, question, articles)
+    # "Peraturan yang disiapkan adalah: [1]." announces a list that never comes
+    hollow = [c for c in answers if c.text.rstrip(" .").endswith(":")]
+    checked = [c for c in answers if c not in looping and c not in hollow]
+    kept, lines = check_claims(checked, passages, lang, question, articles)
     lines += [f"fail: {c.text[:80]!r} dropped (repeats the question)" for c in echoes]
     lines += [f"fail: {c.text[:80]!r} dropped (repeats itself)" for c in looping]
+    lines += [f"fail: {c.text[:80]!r} dropped (announces a list it does not give)" for c in hollow]
     texts = [k.claim.text for k in kept]
     by_n = {p.n: p for p in passages}
     # an Indonesian answer copies the passages' spelling, so its names must be spelled so in them
@@ -593,6 +601,36 @@ def _abstain(
     elapsed = time.perf_counter() - started
     timings = {**base.timings, "first_token_s": elapsed, "answer_s": elapsed, "total_s": elapsed}
     return replace(base, answer=text, abstained=True, checks=tuple(checks), timings=timings)
+
+
+def _about_article(base: Answer, retriever: Retriever) -> tuple[str, Citation] | None:
+    """The answer from the best article's metadata, when the question asks when or where it appeared."""
+    if not base.hits or asks_about_article(base.query) is None:
+        return None
+    top = base.hits[0]
+    if top.dense_score is not None and top.dense_score < OFF_TOPIC_DENSE:
+        return None
+    documents = getattr(getattr(retriever, "index", None), "documents", None) or {}
+    document = documents.get(top.chunk.doc_id, {})
+    article = _articles(retriever).get(top.chunk.doc_id, top.chunk.text)
+    return about_article(base.query, base.lang, top, document, article)
+
+
+def _answered_from_metadata(
+    base: Answer,
+    facts: tuple[str, Citation],
+    checks: list[str],
+    started: float,
+    on_token: Callable[[str], None] | None,
+) -> Answer:
+    """An answer from the article's metadata (publication date, site), without the generator."""
+    text, citation = facts
+    if on_token is not None:
+        on_token(text)
+    elapsed = time.perf_counter() - started
+    timings = {**base.timings, "first_token_s": elapsed, "answer_s": elapsed, "total_s": elapsed}
+    checks.append(f"metadata: the question asks about the article; answered from {citation.doc_id}'s details")
+    return replace(base, answer=text, citations=(citation,), checks=tuple(checks), timings=timings)
 
 
 def _citations(kept: list[Checked], passages: list[Passage]) -> tuple[Citation, ...]:

@@ -9,7 +9,9 @@ from rag.abstention import (
     asks_count_in_period,
     asks_for_name,
     asks_for_number,
+    asks_per_unit,
     asks_present,
+    compares,
     decide_after_generation,
     envoy_reversed,
     gate_before_generation,
@@ -262,6 +264,46 @@ def test_an_answer_in_another_language_is_refused(
         ("Berapa staf yang sudah dilatih?", ["Beberapa staf telah dilatih."], True),
         ("How many research tasks were carried out?", ["Dozens of research tasks were carried out."], False),
         ("Bao nhiêu cán bộ đã được đào tạo?", ["Hàng trăm cán bộ đã được đào tạo."], False),
+        # a question that weighs two provinces is answered by one of them, named without "di"
+        (
+            "Antara Tuyen Quang dan Binh Dinh, provinsi mana yang melatih lebih banyak pegawai?",
+            ["Binh Dinh melatih lebih banyak pegawai, hampir 10.000 orang."],
+            False,
+        ),
+        (
+            "Antara Tuyen Quang dan Binh Dinh, provinsi mana yang melatih lebih banyak pegawai?",
+            ["Pelatihan itu melibatkan hampir 10.000 orang."],
+            True,
+        ),
+        ("Provinsi mana yang melatih pegawai?", ["Provinsi Binh Dinh melatih pegawai."], True),
+        # "which countries" needs a country, and Vietnam, which every article is about, is not one
+        (
+            "Negara-negara mana saja yang akan diundang ke Dialog Kebijakan Regional?",
+            ["Vietnam mengusulkan Dialog Kebijakan Regional menjelang Dialog Global di Jenewa."],
+            True,
+        ),
+        ("Negara mana saja yang menjadi mitra AVSTC?", ["Australia dan Vietnam menjadi mitra AVSTC."], False),
+        ("Which country will host the conference?", ["The conference will be held in Vietnam."], False),
+        ("Những nước nào tham gia?", ["Lào và Campuchia tham gia."], False),
+        ("In which country does UNICEF convert textbooks?", ["It does so in Uruguay."], False),
+        # a budget is an amount of money: a count of people or places is not one
+        (
+            "berapa anggaran yang dikeluarkan untuk pelatihan AI hampir 4.100 pegawai itu?",
+            ["Pelatihan digelar di 154 titik dengan hampir 4.100 peserta."],
+            True,
+        ),
+        ("Berapa dana awal Australia untuk AVSTC?", ["Australia menyediakan dana awal AUD 2,1 juta."], False),
+        ("How much seed funding did Australia give?", ["Australia gave seed funding to 8 projects."], True),
+        ("How much seed funding did Australia give?", ["Australia gave AUD 2.1 million."], False),
+        ("Kinh phí cho dự án là bao nhiêu?", ["Dự án có 8 đề tài."], True),
+        ("Kinh phí cho dự án là bao nhiêu?", ["Dự án được cấp 2,1 triệu AUD."], False),
+        # "what's the name of" asks for a name the question does not already hold
+        ("What's the name of the AI tool UNICEF uses in Malaysia?", ['The tool is called "AI".'], True),
+        (
+            "Apa nama pusat yang dibuka Qualcomm?",
+            ["Pusat itu bernama Pusat Litbang AI Qualcomm Vietnam."],
+            False,
+        ),
     ],
 )
 def test_the_answer_states_the_kind_of_fact_asked_for(question: str, kept: list[str], abstain: bool) -> None:
@@ -509,3 +551,26 @@ SEED = "Pada upacara itu, delapan proyek senilai 400.000 AUD diumumkan. Target p
 )
 def test_names_something_new(question: str, sentences: list[str], sources: list[str], new: bool) -> None:
     assert names_something_new(question, sentences, sources) is new
+
+
+@pytest.mark.parametrize(
+    ("question", "weighs", "per_unit"),
+    [
+        ("Dana awal AVSTC sama nilai proyek seed funding, gedean mana? brp masing2?", True, False),
+        (
+            "Mana yang lebih lama: kemitraan UNICEF atau kerja sama Laos? Berapa tahun masing-masing?",
+            True,
+            False,
+        ),
+        ("Which opened first, Qualcomm's centre or AVSTC, and on what dates?", True, False),
+        ("Tỉnh nào đào tạo nhiều cán bộ hơn, và mỗi tỉnh bao nhiêu người?", True, False),
+        # "each" of one kind of thing asks a figure per unit
+        ("Berapa dana yang diterima masing-masing proyek?", False, True),
+        ("How much does each project get?", False, True),
+        ("Lembaga mana yang mendanai AVSTC?", False, False),
+    ],
+)
+def test_questions_that_weigh_things_against_each_other(question: str, weighs: bool, per_unit: bool) -> None:
+    # their "masing-masing" / "each" asks for the figure of each side, not a figure per unit
+    assert compares(question) is weighs
+    assert asks_per_unit(question) is per_unit

@@ -196,6 +196,15 @@ def test_answers_and_abstentions(question: str, reply: str, abstained: bool, ans
         assert answer.citations == ()
 
 
+def test_a_lead_in_whose_list_never_comes_is_dropped() -> None:
+    answer, _, _ = _ask(
+        "Perusahaan mana yang menyediakan peralatan teknis?",
+        "Nokia menyediakan peralatan teknis berikut: [1]. Nokia adalah perusahaan telekomunikasi global [1].",
+    )
+    assert answer.answer == "Nokia adalah perusahaan telekomunikasi global [1]."
+    assert any("announces a list it does not give" in line for line in answer.checks)
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "echo"),
     [

@@ -1,5 +1,5 @@
 """Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
-held-out evals/test.jsonl and test2.jsonl to test9.jsonl (schema, grounding, no overlap with dev)."""
+held-out evals/test.jsonl and test2.jsonl to test10.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ TEST6 = ROOT / "evals" / "test6.jsonl"
 TEST7 = ROOT / "evals" / "test7.jsonl"
 TEST8 = ROOT / "evals" / "test8.jsonl"
 TEST9 = ROOT / "evals" / "test9.jsonl"
+TEST10 = ROOT / "evals" / "test10.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -52,7 +53,9 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = [row for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9) for row in _rows(p)]
+TEST_ROWS = [
+    row for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10) for row in _rows(p)
+]
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
@@ -76,7 +79,7 @@ def test_schema_and_field_order() -> None:
 def test_file_is_utf8_not_ascii_escaped() -> None:
     assert "\\u00" not in DEV.read_text(encoding="utf-8")
     assert "\\u00" not in TEST.read_text(encoding="utf-8")
-    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9):
+    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10):
         assert "\\u00" not in held_out.read_text(encoding="utf-8")
 
 
