@@ -160,6 +160,15 @@ _ASKS_NAME_RE = re.compile(
     r"|(?i:\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?names?\b|\bapa(?:kah)? nama\b"
     r"|\bnama(?:nya)? apa\b|\btên (?:gọi )?(?:\w+ ){0,4}?là gì\b|\btên (?:gọi )?gì\b)"
 )
+# "What is the official number of the resolution?", "Nomor berapa ...?", "Số hiệu ...?": a document's
+# number is written in digits ("Resolusi 57-NQ/TW"); "dua mekanisme" does not give it.
+_ASKS_CODE_RE = re.compile(
+    r"\b(?:official|reference|resolution|decree|law|document) number\b"
+    r"|\bnumber of (?:the|that|this) (?:\w+ ){0,3}?(?:resolution|decree|law|decision|regulation|document)\b"
+    r"|\bnomor(?:nya)? (?:berapa|apa)\b|\bnomor (?:resolusi|peraturan|keputusan|undang-undang|dekrit)\b"
+    r"|\bsố hiệu\b",
+    re.IGNORECASE,
+)
 # "Negara mana saja ...?", "Which countries ...?", "Những nước nào ...?": the answer has to name a
 # country (or a union of them) the question does not.
 _ASKS_COUNTRY_RE = re.compile(
@@ -467,6 +476,12 @@ def _words_of(text: str) -> str:
     return " " + " ".join(re.findall(r"[^\W_]+", fold(text))) + " "
 
 
+def states_code(sentence: str, question: str) -> bool:
+    """True when a sentence has a run of digits the question does not ("57-NQ/TW", "79/325")."""
+    asked = set(re.findall(r"\d+", question))
+    return any(digits not in asked for digits in re.findall(r"\d+", sentence))
+
+
 def asks_for_money(question: str) -> bool:
     """True for 'how much money / what budget' questions: their answer is an amount of money."""
     return bool(_ASKS_MONEY_RE.search(question))
@@ -704,6 +719,8 @@ def decide_after_generation(
         return Decision(True, ("checks: the question asks which city or province and the answer names none",))
     if _ASKS_WHERE_RE.search(question) and not names_a_place(question, kept, city=False):
         return Decision(True, ("checks: the question asks where and the answer names no place",))
+    if _ASKS_CODE_RE.search(question) and not any(states_code(s, question) for s in kept):
+        return Decision(True, ("checks: the question asks for a document's number; the answer has none",))
     if _ASKS_COUNTRY_RE.search(question) and not names_a_country(question, kept):
         return Decision(True, ("checks: the question asks which country and the answer names none",))
     if asks_for_money(question) and not any(states_money(s, asked) for s in kept):

@@ -480,6 +480,10 @@ _WHICH_RE = {
 }
 
 
+# Asked kinds that are times: a date in the window answers them, not the glossary's word for "day".
+_TIME_KINDS = frozenset(("ngay", "nam", "thang", "gio", "day", "date", "year", "month", "time"))
+
+
 def _names_not_quoted(question: str, lang: str, window: str) -> list[str]:
     """What an English or Vietnamese question names, or asks for by kind, that a quoted window lacks.
 
@@ -505,6 +509,8 @@ def _names_not_quoted(question: str, lang: str, window: str) -> list[str]:
     for found in _WHICH_RE[lang].finditer(question):
         asked = fold(next(g for g in found.groups() if g))
         nouns = {asked, asked.split()[-1] if found.group(1) else asked.split()[0]}  # "thành phố", "phố"
+        if nouns & _TIME_KINDS:
+            continue  # "ký ngày nào" (signed on which day): the date checks judge those
         kind = [target for phrase, target in matches if fold(phrase) in nouns]
         if kind and not any(quoted(t) for t in kind):
             missing.append(asked)

@@ -297,6 +297,18 @@ def test_an_answer_in_another_language_is_refused(
         ("How much seed funding did Australia give?", ["Australia gave AUD 2.1 million."], False),
         ("Kinh phí cho dự án là bao nhiêu?", ["Dự án có 8 đề tài."], True),
         ("Kinh phí cho dự án là bao nhiêu?", ["Dự án được cấp 2,1 triệu AUD."], False),
+        # a document's number is written in digits: "two mechanisms" does not give it
+        (
+            "What is the official number of the UN resolution on AI?",
+            ["The UN General Assembly adopted a resolution setting up two mechanisms."],
+            True,
+        ),
+        (
+            "Nomor berapa resolusi tentang terobosan sains itu?",
+            ["Resolusi 57-NQ/TW tentang terobosan sains."],
+            False,
+        ),
+        ("What is the number of participants?", ["Two hundred people took part."], False),
         # "what's the name of" asks for a name the question does not already hold
         ("What's the name of the AI tool UNICEF uses in Malaysia?", ['The tool is called "AI".'], True),
         (

@@ -628,6 +628,9 @@ def test_second_look_after_failed_checks(
         ("How many projects were announced?", "en", "Dua mekanisme baru diumumkan.", ["projects"]),
         ("Hội nghị tổ chức ở thành phố nào?", "vi", "Konferensi digelar di Vietnam.", ["thanh pho"]),
         ("Chính phủ công bố bao nhiêu công nghệ?", "vi", "Pemerintah mengumumkan 11 teknologi.", []),
+        # "ký ngày nào" (signed on which day) asks a time, which the date checks judge; "hiệp ước" is a treaty
+        ("Lào ký Hiệp ước Hữu nghị ngày nào?", "vi", "Laos: Perjanjian Persahabatan, 18 Juli 1977.", []),
+        ("Lào ký Hiệp ước Hữu nghị ngày nào?", "vi", "Laos: kerja sama sejak 18 Juli 1977.", ["Hiệp", "Hữu"]),
         # Indonesian questions are checked by asked_but_absent, not here
         ("Siapa Duta Besar Korea?", "id", "Tidak ada.", []),
     ],
