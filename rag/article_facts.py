@@ -17,10 +17,10 @@ from rag.citations import names_in
 from rag.language import content_terms, fold, same_meaning, split_sentences
 from rag.types import Citation, Hit
 
-# The question must speak of an article ("artikel", "berita", "article", "story", "bài báo", "tin") ...
+# The question must speak of an article ("artikel(nya)", "berita", "article", "story", "bài báo") ...
 _ARTICLE_RE = re.compile(
-    r"\b(?:artikel|berita|tulisan|liputan|laporan|article|articles|story|news|piece|report|bài báo|bài viết"
-    r"|tin tức|bản tin|tin bài)\b",
+    r"\b(?:(?:artikel|berita|tulisan|liputan|laporan)(?:nya)?|article|articles|story|news|piece|report"
+    r"|bài báo|bài viết|tin tức|bản tin|tin bài)\b",
     re.IGNORECASE,
 )
 # ... and ask when it came out ...

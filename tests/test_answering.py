@@ -482,6 +482,9 @@ def real(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         ("Siapa Duta Besar Uni Eropa untuk Vietnam?", "id", "Guerrier"),
         ("Which US company opened a new AI R&D centre in Vietnam in June?", "en", "Qualcomm"),
         ("Bộ trưởng Thông tin và Truyền thông Lào là ai?", "vi", "Boviengkham"),
+        # about an article itself: answered from its metadata
+        ("Kapan artikel tentang kerja sama Vietnam dan UNICEF diterbitkan?", "id", "30 Oktober 2025"),
+        ("Which website published the article about the Vietnam-Laos seminar?", "en", "mst.gov.vn"),
         # unanswerable: near misses on the same topics, and off topic
         ("Bagaimana kebijakan kerja sama AI Vietnam dengan Jepang?", "id", None),
         ("Berapa harga tiket pesawat dari Jakarta ke Hanoi?", "id", None),

@@ -36,6 +36,7 @@ def _hit(dense: float = 0.86) -> Hit:
         ("Kapan artikel tentang Resolusi 57 terbit?", "date"),  # the resolution is only the topic
         ("berita ttg qualcomm itu aslinya dimuat situs apa ya?", "source"),
         ("Berita tentang Qualcomm, linknya apa?", "source"),
+        ("Artikelnya dimuat di situs apa?", "source"),
         ("Which website published the article about UNICEF?", "source"),
         ("Bài báo này đăng trên báo nào?", "source"),
         # about the content, not the article
