@@ -63,6 +63,19 @@ _DURATION_RE = re.compile(
     r"phút|thập kỷ|thế kỷ)\b",
     re.IGNORECASE,
 )
+# "Berapa hari ...?", "How many weeks ...?", "Kéo dài bao nhiêu ngày?": the answer is a length in that
+# unit; "48 tahun" does not say how many days a visit lasted.
+_UNITS = {
+    "day": "hari|days?|ngày",
+    "week": "minggu|pekan|weeks?|tuần",
+    "month": "bulan|months?|tháng",
+    "year": "tahun|years?|năm",
+}
+_ASKS_UNIT_RE = re.compile(
+    rf"\b(?:berapa|brp|how many|bao nhiêu|mấy)\s+(?:(?P<day>{_UNITS['day']})|(?P<week>{_UNITS['week']})"
+    rf"|(?P<month>{_UNITS['month']})|(?P<year>{_UNITS['year']}))\b",
+    re.IGNORECASE,
+)
 # Questions whose answer is a date or an amount of money: those are written with digits (or a month
 # name); "tiga undang-undang" answers "how many", not "when" or "how much does it cost".
 _ASKS_WHEN_RE = re.compile(
@@ -498,9 +511,21 @@ def asks_for_duration(question: str) -> bool:
     return bool(_ASKS_DURATION_RE.search(question))
 
 
-def states_duration(sentence: str) -> bool:
-    """True when a sentence states a length of time: a number with a unit ("15 tahun", "two weeks")."""
-    return bool(_DURATION_RE.search(sentence))
+def states_duration(sentence: str, unit: str | None = None) -> bool:
+    """True when a sentence states a length of time: a number with a unit ("15 tahun", "two weeks").
+
+    With `unit` ("day", "week", "month", "year"), a length in that unit.
+    """
+    return any(
+        unit is None or re.search(rf"\b(?:{_UNITS[unit]})$", m.group(), re.IGNORECASE)
+        for m in _DURATION_RE.finditer(sentence)
+    )
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit of time a "how many days / weeks / months / years" question asks in, if any."""
+    found = _ASKS_UNIT_RE.search(question)
+    return next((unit for unit, text in found.groupdict().items() if text), None) if found else None
 
 
 def asks_for_count(question: str) -> bool:
@@ -709,6 +734,8 @@ def decide_after_generation(
         return Decision(
             True, ("checks: the question asks for a date or an amount and the answer has no digits",)
         )
+    if (unit := asked_unit(question)) and not any(states_duration(s, unit) for s in kept):
+        return Decision(True, (f"checks: the question asks how many {unit}s and the answer states none",))
     if _ASKS_DAY_RE.search(question) and not any(_DAY_RE.search(s) for s in kept):
         return Decision(True, ("checks: the question asks on which day and the answer names no day",))
     if (

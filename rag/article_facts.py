@@ -113,8 +113,9 @@ def about_article(
     """The answer to a question about the article of `hit` with its citation, or None.
 
     None when the question asks nothing of the kind, the metadata lacks the fact, or the article is not
-    the one asked about: a name in the question the article (or its address) does not have, or, for an
-    Indonesian question, too few of its topic words in the article.
+    the one asked about: a name in the question the article (or its address) does not have (for an
+    English or Vietnamese question, more than half of them), or, for an Indonesian question, too few of
+    its topic words in the article.
     """
     kind = asks_about_article(question)
     url = str(document.get("source_url") or hit.chunk.source_url or "")
@@ -123,8 +124,12 @@ def about_article(
         return None
     words = {fold(w) for w in re.findall(r"\w+", article)}
     address = fold(url)
-    absent = [n for n in names_in(question) if fold(n) not in words and fold(n) not in address]
-    if absent:
+    # abbreviations ("KH&CN", "UE") are written differently by users and articles
+    named = [n for n in names_in(question) if not n.isupper()]
+    absent = [n for n in named if fold(n) not in words and fold(n) not in address]
+    # an English or Vietnamese question has capitalised words of its own ("Bộ", "Ministry"): most of
+    # its names, not all, must be the article's
+    if absent and (lang == "id" or len(absent) * 2 > len(named)):
         return None
     if lang == "id":
         topic = " ".join(w for w in re.findall(r"[\w-]+", question) if fold(w) not in _META_WORDS)

@@ -165,6 +165,23 @@ def name_found(name: str, passage_words: set[str]) -> bool:
     )
 
 
+# A length of time: a number and a unit ("4 hari", "15 years", "3 tháng"), not a date's day ("4 tháng
+# 8", "ngày 4 tháng 8 năm 2025"): "kéo dài 4 ngày" must not be read off "4 Agustus 2025".
+_TIME_UNIT = r"(?:hari|minggu|pekan|bulan|tahun|days?|weeks?|months?|years?|ngày|tuần|tháng|năm)"
+_SPAN_RE = re.compile(rf"(?<!ngày )\b(\d+(?:[.,]\d+)?|[^\W\d_]+)\s+{_TIME_UNIT}\b(?!\s*\d)", re.IGNORECASE)
+
+
+def spans_in(text: str) -> list[str]:
+    """The lengths of time a text states with digits ("4 ngày", "15 tahun")."""
+    return [m.group() for m in _SPAN_RE.finditer(text) if m.group(1)[0].isdigit()]
+
+
+def _states_span(span: str, text: str) -> bool:
+    """True when `text` states the same length of time, in digits or words ("empat hari" for "4 days")."""
+    wanted = number_values(span.split()[0])
+    return any(number_values(m.group(1)) & wanted for m in _SPAN_RE.finditer(text))
+
+
 def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = True) -> tuple[str, ...]:
     """Numbers and names stated in the claim that neither the passage nor `given` (the question) contains.
 
@@ -176,6 +193,7 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
     known = f"{passage}\n{given}"
     values = number_values(known)
     missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
+    missing += [span for span in spans_in(claim) if span not in missing and not _states_span(span, known)]
     if names:
         known_words = {fold(w) for w in words(known)}
         missing += [name for name in names_in(claim) if not name_found(name, known_words)]

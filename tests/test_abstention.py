@@ -297,6 +297,11 @@ def test_an_answer_in_another_language_is_refused(
         ("How much seed funding did Australia give?", ["Australia gave AUD 2.1 million."], False),
         ("Kinh phí cho dự án là bao nhiêu?", ["Dự án có 8 đề tài."], True),
         ("Kinh phí cho dự án là bao nhiêu?", ["Dự án được cấp 2,1 triệu AUD."], False),
+        # "how many days" needs days: "48 tahun" is a length in years
+        ("Chuyến thăm kéo dài bao nhiêu ngày?", ["Kunjungan ini memperingati 48 tahun Perjanjian."], True),
+        ("Chuyến thăm kéo dài bao nhiêu ngày?", ["Chuyến thăm kéo dài 3 ngày."], False),
+        ("Berapa hari pelatihan itu?", ["Pelatihan itu diikuti 4.100 peserta selama 2 minggu."], True),
+        ("How many years has the cooperation lasted?", ["It has lasted more than 15 years."], False),
         # a document's number is written in digits: "two mechanisms" does not give it
         (
             "What is the official number of the UN resolution on AI?",

@@ -80,6 +80,8 @@ def test_site_of() -> None:
         ),
         ("When was the PLVN article published?", "en", "16 November 2025"),
         ("Bài báo của Báo Pháp Luật đăng ngày nào?", "vi", "16/11/2025"),  # the paper's name is in the URL
+        # abbreviations, and a Vietnamese question's own capitalised words, do not count against it
+        ("Bài báo về Bộ KH&CN và ông Nguyen Manh Hung được lấy từ trang web nào?", "vi", "baophapluat.vn"),
         ("Artikel soal infrastruktur AI itu dimuat di situs apa?", "id", "baophapluat.vn"),
         # not this article: a name it lacks, or (Indonesian) a topic it does not cover
         ("When was the Samsung article published?", "en", None),

@@ -75,6 +75,31 @@ def test_missing_facts(claim: str, missing: tuple[str, ...]) -> None:
     assert missing_facts(claim, DOC) == missing
 
 
+VISIT = (
+    "Pada sore hari tanggal 4 Agustus 2025, Menteri Laos tiba. Kerja sama itu berjalan lebih dari 15 tahun."
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "missing"),
+    [
+        # a date's day is no length of time: "4 Agustus 2025" does not say the visit lasted 4 days
+        ("Chuyến thăm kéo dài 4 ngày.", ("4 ngày",)),
+        ("The visit lasted 4 days.", ("4 days",)),
+        ("Kerja sama itu berjalan 15 tahun.", ()),
+        ("Hợp tác đã kéo dài hơn 15 năm.", ()),
+        # Vietnamese dates put the day before "tháng": "4 tháng 8" is the 4th of August, not 4 months
+        ("Bộ trưởng đến ngày 4 tháng 8 năm 2025.", ()),
+    ],
+)
+def test_a_length_of_time_must_be_one_in_the_passage(claim: str, missing: tuple[str, ...]) -> None:
+    assert missing_facts(claim, VISIT, names=False) == missing
+
+
+def test_a_length_of_time_may_be_written_in_words() -> None:
+    assert missing_facts("Pelatihan berlangsung 2 hari.", "Pelatihan berlangsung selama dua hari.") == ()
+
+
 def test_names_skip_the_first_word_and_possessives() -> None:
     assert names_in("Qualcomm opened Laos's centre with Nokia") == ["Laos", "Nokia"]
 
