@@ -35,8 +35,14 @@ _EN_WORDS = _wordset(
     "for with on by will has have had about from that this these those it its they he she his her and "
     "or not be been can could would should their there than year according"
 )
-# Vietnamese written without diacritics still has these very frequent syllables.
-_VI_PLAIN_WORDS = _wordset("cua khong nhung duoc cac nhu the nao gi voi trong va la mot nam viet")
+# Vietnamese written without diacritics still has these very frequent syllables (none an Indonesian or
+# English word: not "do", "may", "can", "so", "an", "ai", "lao").
+_VI_PLAIN_WORDS = _wordset(
+    "cua khong nhung duoc cac nhu the nao gi voi trong va la mot nam viet bo truong khoa hoc cong nghe "
+    "hop tac ngay bao nhieu moi nhat thua huong chuc nang truoc vay thi cho ve da se nay khi tai theo "
+    "nguoi hay hoac boi viec vao len nhau cung chi deu trung tam khai phat trien chuyen doi quoc gia "
+    "chinh phu dao tao nhan luc ky ket thuc hien"
+)
 
 _VI_STOPWORDS = _wordset(
     "của không những được các như thế nào gì với trong và là một có cho về đã sẽ này đó ai bao nhiêu "
@@ -122,7 +128,7 @@ def expand_informal(text: str) -> str:
 
 def detect_language(text: str, default: str = DEFAULT_LANG) -> str:
     """'vi', 'en' or 'id' from diacritics and function words; `default` when nothing decides."""
-    tokens = _WORD_RE.findall(text)
+    tokens = _WORD_RE.findall(re.sub(r"\bhttps?://\S+", " ", text))  # a URL's words are no language
     if not tokens:
         return default
     # Vietnamese names inside an Indonesian question ("Nguyễn Mạnh Hùng") are capitalised: count only
@@ -133,7 +139,8 @@ def detect_language(text: str, default: str = DEFAULT_LANG) -> str:
     lowered = [t.lower() for t in tokens]
     id_hits = sum(1 for t in lowered if t in _ID_WORDS)
     en_hits = sum(1 for t in lowered if t in _EN_WORDS)
-    vi_plain = sum(1 for t in lowered if t in _VI_PLAIN_WORDS)
+    # lower-case words only: "Bui The Duy" and "Hoang Nam Tien" are names in any language
+    vi_plain = sum(1 for t in tokens if t[0].islower() and t in _VI_PLAIN_WORDS)
     if vi_plain >= 3 and vi_plain > max(id_hits, en_hits):
         return "vi"
     if en_hits > id_hits:

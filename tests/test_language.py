@@ -29,6 +29,12 @@ from rag.language import (
         ("Qualcomm mở trung tâm AI khi nào?", "vi"),
         ("Ai là Bộ trưởng?", "vi"),
         ("Việt Nam muốn gì?", "vi"),
+        # Vietnamese typed without accents, as some users do
+        ("bo KH&CN moi sau hop nhat thua huong chuc nang cua may bo truoc do vay?", "vi"),
+        ("trung tam AVSTC khai truong ngay nao?", "vi"),
+        # unaccented Vietnamese names in an Indonesian question, and a URL's words, decide nothing
+        ("Siapa Bui The Duy dan Hoang Nam Tien?", "id"),
+        ("Apa isi artikel https://mst.gov.vn/viet-nam-va-unicef-tang-cuong-hop-tac-ve-chuyen-doi-so?", "id"),
         ("AI?", "id"),  # nothing decides: the default
         ("", "id"),
     ],
