@@ -18,13 +18,15 @@ TRACE_TEXT = {
            "timings": "Waktu", "models": "Model", "cited": "dikutip", "rank": "Peringkat",
            "passage": "Potongan", "dense": "Dense (cosinus)", "sentence": "Kalimat terbaik (cosinus)",
            "bm25": "BM25", "fused": "Gabungan (RRF)",
-           "no_prompt": "Model tidak dipanggil (jawaban ditolak sebelum generasi)."},
+           "no_prompt": "Model tidak dipanggil (jawaban ditolak sebelum generasi).",
+           "metadata": "Model tidak dipanggil: jawaban dari data artikel (tanggal terbit, situs)."},
     "en": {"query": "Query searched", "question": "Question", "lang": "Answer language",
            "passages": "Retrieved passages", "prompt": "Prompt sent to the model", "checks": "Checks",
            "timings": "Timings", "models": "Models", "cited": "cited", "rank": "Rank",
            "passage": "Passage", "dense": "Dense (cosine)", "sentence": "Best sentence (cosine)",
            "bm25": "BM25", "fused": "Fused (RRF)",
-           "no_prompt": "The model was not called (abstained before generation)."},
+           "no_prompt": "The model was not called (abstained before generation).",
+           "metadata": "The model was not called: answered from the article's details (date, site)."},
 }  # fmt: skip
 ARTICLE_TEXT = {
     "id": {"title": "Judul", "source": "Sumber", "date": "Tanggal", "chunks": "Potongan", "id": "ID"},
@@ -72,7 +74,8 @@ def render_trace(answer: Answer, lang: str, index_id: str = "") -> str:
         f"<th>{escape(t['sentence'])}</th><th>{escape(t['bm25'])}</th><th>{escape(t['fused'])}</th>"
     )
     rows = "".join(_passage_row(h, cited, lang) for h in answer.hits)
-    prompt = f"<pre>{escape(answer.prompt)}</pre>" if answer.prompt else f"<p>{escape(t['no_prompt'])}</p>"
+    unprompted = t["no_prompt"] if answer.abstained else t["metadata"]
+    prompt = f"<pre>{escape(answer.prompt)}</pre>" if answer.prompt else f"<p>{escape(unprompted)}</p>"
     checks = "".join(_check_item(line) for line in answer.checks)
     timings = "".join(
         f'<tr><td>{escape(k)}</td><td class="num">{v:.3f}</td></tr>' for k, v in answer.timings.items()

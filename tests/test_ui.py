@@ -236,7 +236,12 @@ def test_trace_shows_query_scores_prompt_checks_timings_and_models() -> None:
 
 def test_trace_of_an_abstention_before_generation_says_the_model_was_not_called() -> None:
     html = render_trace(answer(prompt="", abstained=True, citations=()), "id")
-    assert "Model tidak dipanggil" in html
+    assert "Model tidak dipanggil (jawaban ditolak" in html
+
+
+def test_trace_of_an_answer_from_the_article_details_says_so() -> None:
+    html = render_trace(answer(prompt="", abstained=False), "en")
+    assert "answered from the article" in html and "abstained before generation" not in html
 
 
 def test_articles_and_article_text_are_escaped() -> None:
