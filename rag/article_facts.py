@@ -45,7 +45,8 @@ _ASKS_SOURCE_RE = re.compile(
     r"|\b(?:which|what) (?:website|site|web site|outlet|news outlet|newspaper|paper|publication|media"
     r"|news site|source)\b|\bwhere\b.{0,60}\b(?:published|posted|appeared)\b"
     r"|\b(?:link|url|source) (?:of|to|for)\b"
-    r"|\b(?:báo|trang|trang web|website|nguồn|tờ báo)\s+(?:nào|gì)\b|\bnguồn (?:tin|bài)\b.{0,40}\bđâu\b"
+    r"|(?<!bài )\b(?:báo|trang|trang web|website|nguồn|tờ báo)\s+(?:nào|gì)\b"
+    r"|\bnguồn (?:tin|bài)\b.{0,40}\bđâu\b"
     r"|\b(?:link|đường dẫn)\b",
     re.IGNORECASE,
 )

@@ -47,6 +47,7 @@ def _hit(dense: float = 0.86) -> Hit:
         ("According to the article, where does the funding come from?", None),
         ("Thông tin về nguồn vốn AVSTC từ đâu?", None),
         ("Which media outlets reported on the Laos visit?", None),
+        ("Bài báo nào nói về UNICEF?", None),  # which article, not which paper
     ],
 )
 def test_asks_about_article(question: str, kind: str | None) -> None:
