@@ -157,10 +157,10 @@ _COUNTRIES = frozenset(_COUNTRY_WORDS.split())
 # not taken for it.
 _NAMED_KINDS = {
     "id": "dana lembaga perusahaan organisasi negara kementerian badan universitas kota provinsi institusi "
-    "instansi mitra",
+    "instansi mitra pusat",
     "en": "company companies fund organisation organization country countries agency ministry university "
-    "city province institution firm partner",
-    "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố",
+    "city province institution firm partner centre center",
+    "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố|trung tâm",
 }
 _CURRENCIES = frozenset(("AUD", "USD", "EUR", "VND", "IDR", "KRW", "JPY", "CNY", "LAK", "GBP", "SGD"))
 _ASKS_NAME_RE = re.compile(

@@ -276,6 +276,13 @@ def test_an_answer_in_another_language_is_refused(
             True,
         ),
         ("Provinsi mana yang melatih pegawai?", ["Provinsi Binh Dinh melatih pegawai."], True),
+        # "which centre" asks for a name: restating the question's abbreviation names nothing
+        ("AVSTC là tên viết tắt của trung tâm nào?", ["Trung tâm này được gọi là AVSTC."], True),
+        (
+            "AVSTC là tên viết tắt của trung tâm nào?",
+            ["Đó là Trung tâm Công nghệ Chiến lược Australia-Vietnam."],
+            False,
+        ),
         # "which countries" needs a country, and Vietnam, which every article is about, is not one
         (
             "Negara-negara mana saja yang akan diundang ke Dialog Kebijakan Regional?",
