@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from rag.citations import COMMON_CAPITALISED, missing_facts, name_runs, names_in
+from rag.citations import COMMON_CAPITALISED, TIME_UNITS, missing_facts, name_runs, names_in
 from rag.glossary import indonesian_terms
 from rag.language import (
     ABSTENTIONS,
@@ -65,15 +65,9 @@ _DURATION_RE = re.compile(
 )
 # "Berapa hari ...?", "How many weeks ...?", "Kéo dài bao nhiêu ngày?": the answer is a length in that
 # unit; "48 tahun" does not say how many days a visit lasted.
-_UNITS = {
-    "day": "hari|days?|ngày",
-    "week": "minggu|pekan|weeks?|tuần",
-    "month": "bulan|months?|tháng",
-    "year": "tahun|years?|năm",
-}
+_UNIT_GROUPS = "|".join(f"(?P<{unit}>{words})" for unit, words in TIME_UNITS.items())
 _ASKS_UNIT_RE = re.compile(
-    rf"\b(?:berapa|brp|how many|bao nhiêu|mấy)\s+(?:(?P<day>{_UNITS['day']})|(?P<week>{_UNITS['week']})"
-    rf"|(?P<month>{_UNITS['month']})|(?P<year>{_UNITS['year']}))\b",
+    rf"\b(?:berapa|brp|how many|bao nhiêu|mấy)\s+(?:{_UNIT_GROUPS})\b",
     re.IGNORECASE,
 )
 # Questions whose answer is a date or an amount of money: those are written with digits (or a month
@@ -86,9 +80,9 @@ _MONEY_RE = re.compile(
     re.IGNORECASE,
 )
 # "What is X's budget?" / "Apa anggaran X?" ask for an amount as "how much" does, without saying "how".
+_WHAT_IS_THE = r"\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
 _ASKS_AMOUNT_RE = re.compile(
-    r"\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
-    r"(?:budget|cost|price|total value|funding)s?\b"
+    rf"{_WHAT_IS_THE}(?:budget|cost|price|total value|funding)s?\b"
     r"|\bapa(?:kah)? (?:besar )?(?:anggaran|biaya|harga|nilai)\b",
     re.IGNORECASE,
 )
@@ -210,13 +204,12 @@ _ASKS_MONEY_RE = re.compile(
     r"|\b(?:anggaran|dana|biaya|harga|ongkos)(?:nya)?\s+(?:\w+\s+){0,6}?(?:berapa|brp)\s*(?:[?.!]|$)"
     r"|\bhow much\b.{0,60}\b(?:money|funding|budget|budgeted|investment|capital|cost|costs|spend|spent"
     r"|invest|invested|fund|funded|pay|paid|worth|grant|granted)\b"
-    r"|\bwhat (?:is|was|are|were|will be) (?:the )?(?:[\w-]+(?:'s|’s)? ){0,4}?"
-    r"(?:budget|cost|price|funding)s?\b"
+    rf"|{_WHAT_IS_THE}(?:budget|cost|price|funding)s?\b"
     r"|\b(?:kinh phí|ngân sách|chi phí|vốn|giá|số tiền)\b.{0,40}\bbao nhiêu\b|\bbao nhiêu tiền\b",
     re.IGNORECASE,
 )
 _MONEY_WORDS_RE = re.compile(
-    r"(?:\$|\b(?:AUD|USD|EUR|VND|IDR|KRW|JPY|CNY|LAK|GBP|SGD|US\$|dolar|dollars?|rupiah|euro|won|kip|đồng"
+    rf"(?:\$|\b(?:{'|'.join(sorted(_CURRENCIES))}|US\$|dolar|dollars?|rupiah|euro|won|kip|đồng"
     r"|juta|miliar|triliun|million|billion|trillion|triệu|tỷ|nghìn tỷ)\b)",
     re.IGNORECASE,
 )
@@ -517,7 +510,7 @@ def states_duration(sentence: str, unit: str | None = None) -> bool:
     With `unit` ("day", "week", "month", "year"), a length in that unit.
     """
     return any(
-        unit is None or re.search(rf"\b(?:{_UNITS[unit]})$", m.group(), re.IGNORECASE)
+        unit is None or re.search(rf"\b(?:{TIME_UNITS[unit]})$", m.group(), re.IGNORECASE)
         for m in _DURATION_RE.finditer(sentence)
     )
 

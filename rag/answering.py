@@ -31,7 +31,7 @@ from rag.abstention import (
     states_per_unit,
     states_period,
 )
-from rag.article_facts import about_article, asks_about_article
+from rag.article_facts import about_article
 from rag.citations import (
     Checked,
     Claim,
@@ -611,7 +611,7 @@ def _abstain(
 
 def _about_article(base: Answer, retriever: Retriever) -> tuple[str, Citation] | None:
     """The answer from the best article's metadata, when the question asks when or where it appeared."""
-    if not base.hits or asks_about_article(base.query) is None:
+    if not base.hits:
         return None
     top = base.hits[0]
     if top.dense_score is not None and top.dense_score < OFF_TOPIC_DENSE:

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from rag.citations import names_in
-from rag.language import content_terms, fold, same_meaning, split_sentences
+from rag.citations import names_in, window_coverage
+from rag.language import fold, split_sentences
 from rag.types import Citation, Hit
 
 # The question must speak of an article ("artikel(nya)", "berita", "article", "story", "bài báo") ...
@@ -134,9 +134,7 @@ def about_article(
         return None
     if lang == "id":
         topic = " ".join(w for w in re.findall(r"[\w-]+", question) if fold(w) not in _META_WORDS)
-        asked = content_terms(topic)
-        found = content_terms(article)
-        if asked and sum(1 for t in asked if same_meaning(t) & found) / len(asked) < MIN_TOPIC_COVERAGE:
+        if window_coverage(topic, [article]) < MIN_TOPIC_COVERAGE:
             return None
     site = site_of(url)
     templates = _PUBLISHED if kind == "date" else _SOURCE

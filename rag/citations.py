@@ -167,7 +167,13 @@ def name_found(name: str, passage_words: set[str]) -> bool:
 
 # A length of time: a number and a unit ("4 hari", "15 years", "3 tháng"), not a date's day ("4 tháng
 # 8", "ngày 4 tháng 8 năm 2025"): "kéo dài 4 ngày" must not be read off "4 Agustus 2025".
-_TIME_UNIT = r"(?:hari|minggu|pekan|bulan|tahun|days?|weeks?|months?|years?|ngày|tuần|tháng|năm)"
+TIME_UNITS = {
+    "day": "hari|days?|ngày",
+    "week": "minggu|pekan|weeks?|tuần",
+    "month": "bulan|months?|tháng",
+    "year": "tahun|years?|năm",
+}
+_TIME_UNIT = f"(?:{'|'.join(TIME_UNITS.values())})"
 _SPAN_RE = re.compile(rf"(?<!ngày )\b(\d+(?:[.,]\d+)?|[^\W\d_]+)\s+{_TIME_UNIT}\b(?!\s*\d)", re.IGNORECASE)
 
 
