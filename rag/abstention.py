@@ -47,7 +47,8 @@ _REFUSAL_RE = re.compile(
 # "What does the law say when it comes to children?" asks for no date.
 _ASKS_NUMBER_RE = re.compile(
     r"\b(berapa|kapan|tanggal berapa|how (?:many|much|long)|what year|which year|"
-    r"(?:what|which) (?:rate|percentage|share|level|amount)|tỷ lệ|phần trăm|"
+    r"(?:what|which) (?:level|(?:\w+ ){0,2}(?:rate|percentage|share|amount|capacity|size|number|figure"
+    r"|total))|tỷ lệ|phần trăm|"
     r"bao nhiêu|bao lâu|mấy|khi nào|ngày nào|năm nào|bao giờ|lúc nào)\b"
     r"|(?:^|[,;:.?!]\s*|\b(?:and|or|but|so|by|until|till)\s+)when\b(?!\s+it\s+comes)",
     re.IGNORECASE,
@@ -468,6 +469,8 @@ def names_a_country(question: str, sentences: list[str]) -> bool:
     Asked for countries (plural), Vietnam does not count: the articles are about it.
     """
     asked = _words_of(question)
+    if " vn " in asked:  # "tại VN": Vietnam is named, in every language's short form
+        asked += "vietnam viet nam "
     plural = bool(_ASKS_COUNTRIES_RE.search(question))
     for sentence in sentences:
         for match in _country_names().finditer(sentence):

@@ -556,6 +556,22 @@ def repeats_itself(sentence: str, sources: str = "") -> bool:
     return any(known.count(fold(fragment)) < times for fragment, times in found)
 
 
+# Question words that no answer needs: a claim using one the question used restates the question
+# ("Resolusi 57 memuat berapa terobosan strategis ..."). Not "apa" ("apa yang"), not English "which"
+# (a relative pronoun); "siapa pun", "kapan pun" are not questions.
+_INTERROGATIVE_RE = re.compile(
+    r"(?<!\w)(berapa(?:kah)?|siapa(?:kah)?|kapan(?:kah)?|mengapa|kenapa|apakah|bagaimana|how many|how much"
+    r"|bao nhiêu)(?!\w)(?! pun\b)",
+    re.IGNORECASE,
+)
+
+
+def _asks_back(claim: str, question: str) -> bool:
+    """True when the claim uses a question word that the question itself used."""
+    asked = {m.lower() for m in _INTERROGATIVE_RE.findall(question)}
+    return any(m.lower() in asked for m in _INTERROGATIVE_RE.findall(claim))
+
+
 def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[Claim]]:
     """Separate claims that state something from questions and echoes of the question."""
 
@@ -570,7 +586,11 @@ def split_echoes(claims: list[Claim], question: str) -> tuple[list[Claim], list[
             min(len(term), len(a)) >= 4 and (term.startswith(a) or a.startswith(term)) for a in asked
         )
 
-    echoes = [c for c in claims if c.text.endswith("?") or all(map(restated, terms(c.text)))]
+    echoes = [
+        c
+        for c in claims
+        if c.text.endswith("?") or all(map(restated, terms(c.text))) or _asks_back(c.text, question)
+    ]
     return [c for c in claims if c not in echoes], echoes
 
 

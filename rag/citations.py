@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from rag.language import (
+    FRAMING_WORDS,
     content_terms,
     fold,
     number_mentions,
@@ -188,6 +189,20 @@ def _states_span(span: str, text: str) -> bool:
     return any(number_values(m.group(1)) & wanted for m in _SPAN_RE.finditer(text))
 
 
+# A quantity with a unit of measure, written the same in every language: "10 petaflops" is not supported by
+# the "10" of "10 Juni".
+_MEASURE_RE = re.compile(
+    r"\b(\d+(?:[.,]\d+)?)\s*((?:peta|tera|exa|giga)?flops?|[kmgtp]b|[kmg]wh?|km|kg|qubits?)\b", re.IGNORECASE
+)
+
+
+def _measures(text: str) -> set[tuple[frozenset[float], str]]:
+    return {
+        (frozenset(number_values(m.group(1))), m.group(2).lower().rstrip("s"))
+        for m in _MEASURE_RE.finditer(text)
+    }
+
+
 def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = True) -> tuple[str, ...]:
     """Numbers and names stated in the claim that neither the passage nor `given` (the question) contains.
 
@@ -200,6 +215,15 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
     values = number_values(known)
     missing = [written for written, vals in number_mentions(claim, strict_scale=True) if not vals & values]
     missing += [span for span in spans_in(claim) if span not in missing and not _states_span(span, known)]
+    stated = _measures(known)
+    missing += [
+        m.group()
+        for m in _MEASURE_RE.finditer(claim)
+        if not any(
+            unit == m.group(2).lower().rstrip("s") and values & number_values(m.group(1))
+            for values, unit in stated
+        )
+    ]
     if names:
         known_words = {fold(w) for w in words(known)}
         missing += [name for name in names_in(claim) if not name_found(name, known_words)]
@@ -431,9 +455,12 @@ def question_coverage(
     return window_coverage(question, support_windows(kept, passages, articles))
 
 
+_FRAMING = frozenset(content_terms(" ".join(FRAMING_WORDS)))
+
+
 def window_coverage(question: str, windows: list[str]) -> float:
     """Share of the question's content words (or words of the same meaning) found in `windows`."""
-    asked = content_terms(question)
+    asked = content_terms(question) - _FRAMING
     if not asked:
         return 1.0
     found = set().union(*(content_terms(w) for w in windows))

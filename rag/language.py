@@ -66,6 +66,15 @@ STOPWORDS = (
     )
 )
 
+# Words about the articles or the asking, not the topic: "di artikel-artikel ini ... disebut ... apa saja,
+# tolong sebutkan angkanya masing-masing". The share of a question's words found in the quoted
+# sentences (citations.window_coverage) leaves them out: a gathering question is full of them.
+FRAMING_WORDS = _wordset(
+    "artikel berita tulisan disebut disebutkan menyebut menyebutkan dikaitkan konteks konteksnya "
+    "tolong mohon angka angkanya daftar "
+    "article articles mention mentioned mentions named listed context please "
+    "đề cập nhắc"
+)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 # A sentence ends at . ! ? (and closing quotes) followed by white space, or at a line break.
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+|\n+")

@@ -91,6 +91,10 @@ def test_is_refusal(text: str, refusal: bool) -> None:
         # a rate or a share is a number too
         ("To what rate would the import duty be cut?", True),
         ("Tỷ lệ thuế nhập khẩu là bao nhiêu phần trăm?", True),
+        # so is a capacity, a size or a total, with up to two words before it
+        ("What computing capacity is planned for the supercomputer centre?", True),
+        ("What is the size of the research team?", True),
+        ("What kind of centre is planned?", False),
     ],
 )
 def test_asks_for_number(question: str, asks: bool) -> None:
@@ -293,6 +297,13 @@ def test_an_answer_in_another_language_is_refused(
         ("Which country will host the conference?", ["The conference will be held in Vietnam."], False),
         ("Những nước nào tham gia?", ["Lào và Campuchia tham gia."], False),
         ("In which country does UNICEF convert textbooks?", ["It does so in Uruguay."], False),
+        # "VN" names Vietnam: a company "tại VN" is not answered with Vietnam as its country
+        (
+            "Qualcomm, công ty vừa mở trung tâm tại VN, là doanh nghiệp của nước nào?",
+            ["Qualcomm là doanh nghiệp của nước Việt Nam."],
+            True,
+        ),
+        ("Qualcomm, công ty tại VN, là doanh nghiệp của nước nào?", ["Qualcomm là công ty Mỹ."], False),
         # a budget is an amount of money: a count of people or places is not one
         (
             "berapa anggaran yang dikeluarkan untuk pelatihan AI hampir 4.100 pegawai itu?",

@@ -227,6 +227,14 @@ def test_a_lead_in_whose_list_never_comes_is_dropped() -> None:
         ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek di Laos perlu dibagikan.", True),
         ("Kenapa info proyek di Laos perlu dibagikan?", "Informasi proyek mempersingkat waktu implementasi.",
          False),
+        # the question's own question word inside a claim: the question restated with new words around it
+        ("Resolusi 57 memuat berapa terobosan, dan untuk pertumbuhan seperti apa?",
+         "Resolusi 57 memuat berapa terobosan strategis untuk pertumbuhan yang cepat.", True),
+        ("Resolusi 57 memuat berapa terobosan?", "Resolusi 57 memuat tiga terobosan strategis.", False),
+        ("How many projects were announced?", "It is unclear how many projects the centre will fund.", True),
+        # "siapa pun" is no question word; a question word the question did not use is left alone
+        ("Siapa yang boleh mendaftar?", "Siapa pun yang bekerja di bidang AI boleh mendaftar.", False),
+        ("Siapa yang menjelaskan proyek itu?", "Menteri Hung menjelaskan bagaimana proyek berjalan.", False),
     ],
 )  # fmt: skip
 def test_split_echoes(question: str, sentence: str, echo: bool) -> None:

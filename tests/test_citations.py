@@ -15,6 +15,7 @@ from rag.citations import (
     support_windows,
     to_citation,
     unplaced_names,
+    window_coverage,
 )
 from rag.prompting import Passage
 from rag.types import Chunk, Hit
@@ -24,6 +25,7 @@ DOC = (
     "mendirikan Pusat ini. Pada 10 Juni, Qualcomm meluncurkan Pusat Litbang AI di Hanoi. "
     "Delapan proyek senilai lebih dari 400.000 AUD diumumkan."
 )
+PROJECTS = "Delapan proyek senilai lebih dari 400.000 AUD diumumkan."
 OTHER = "Duta Besar Uni Eropa untuk Vietnam, Julien Guerrier, menilai Vietnam dan Uni Eropa punya nilai sama."
 
 
@@ -94,6 +96,26 @@ VISIT = (
 )
 def test_a_length_of_time_must_be_one_in_the_passage(claim: str, missing: tuple[str, ...]) -> None:
     assert missing_facts(claim, VISIT, names=False) == missing
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "missing"),
+    [
+        # a quantity with a unit of measure needs that unit in the passage: "10 Juni" has the 10 only
+        (
+            "The centre will compute 10 petaflops.",
+            "Pada 10 Juni, pusat superkomputer dibuka.",
+            ("10 petaflops",),
+        ),
+        ("The centre will compute 10 petaflops.", "Pusat itu berkapasitas 10 petaflop.", ()),
+        ("Trung tâm dữ liệu dùng 20 MW.", "Pusat data 20 MW dibangun.", ()),
+        ("Trung tâm dữ liệu dùng 20 MW.", "Pusat data untuk 20 perusahaan dibangun.", ("20 MW",)),
+    ],
+)
+def test_a_quantity_must_have_its_unit_in_the_passage(
+    claim: str, passage: str, missing: tuple[str, ...]
+) -> None:
+    assert missing_facts(claim, passage, names=False) == missing
 
 
 def test_a_length_of_time_may_be_written_in_words() -> None:
@@ -384,3 +406,18 @@ def test_the_window_of_a_chunk_s_first_sentence_is_the_article_s() -> None:
     )
     # an article whose text does not hold the chunk where its offsets say is not used
     assert support_windows(kept, [shown], {"d1": "other text"}) == support_windows(kept, [shown])
+
+
+@pytest.mark.parametrize(
+    ("question", "window", "expected"),
+    [
+        # the words about the articles and the asking ("di artikel-artikel ini", "disebut", "tolong
+        # sebutkan angkanya") are not the topic: the gathering question is fully covered
+        ("Proyek apa saja yang disebut di artikel-artikel ini? Tolong sebutkan angkanya.", PROJECTS, 1.0),
+        ("Which laws are mentioned in these articles?", "Five laws were passed.", 1.0),
+        # topic words still count: "Qualcomm" and "gaji" are not in the sentence
+        ("Berapa gaji proyek Qualcomm yang disebut di artikel?", PROJECTS, 1 / 3),
+    ],
+)
+def test_coverage_leaves_out_words_about_the_articles(question: str, window: str, expected: float) -> None:
+    assert window_coverage(question, [window]) == pytest.approx(expected)

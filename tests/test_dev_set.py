@@ -1,5 +1,5 @@
 """Sanity checks for the hand-written eval sets: evals/dev.jsonl (schema, counts, grounding) and the
-held-out evals/test.jsonl and test2.jsonl to test11.jsonl (schema, grounding, no overlap with dev)."""
+held-out evals/test.jsonl and test2.jsonl to test12.jsonl (schema, grounding, no overlap with dev)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,16 @@ TEST8 = ROOT / "evals" / "test8.jsonl"
 TEST9 = ROOT / "evals" / "test9.jsonl"
 TEST10 = ROOT / "evals" / "test10.jsonl"
 TEST11 = ROOT / "evals" / "test11.jsonl"
+TEST12 = ROOT / "evals" / "test12.jsonl"
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
 MIN_TOTAL = 66
 MIN_UNANSWERABLE = 12
-# digits or Indonesian number words mark an alternative as a number-format variant
+# digits or Indonesian number words (and ordinals: "kesembilan") mark an alternative as a number-format
+# variant
 NUMERIC = re.compile(
-    r"\d|\b(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|juta|miliar)\b",
+    r"\d|\b(?:ke)?(satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|puluh|ratus|ribu|juta|miliar)\b",
     re.IGNORECASE,
 )
 VI_DIACRITICS = re.compile(
@@ -56,7 +58,7 @@ def _norm(text: str) -> str:
 ROWS = _rows(DEV)
 TEST_ROWS = [
     row
-    for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11)
+    for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11, TEST12)
     for row in _rows(p)
 ]
 ALL_ROWS = ROWS + TEST_ROWS
@@ -82,7 +84,7 @@ def test_schema_and_field_order() -> None:
 def test_file_is_utf8_not_ascii_escaped() -> None:
     assert "\\u00" not in DEV.read_text(encoding="utf-8")
     assert "\\u00" not in TEST.read_text(encoding="utf-8")
-    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11):
+    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11, TEST12):
         assert "\\u00" not in held_out.read_text(encoding="utf-8")
 
 
