@@ -295,7 +295,7 @@ def _check(
         decision = Decision(True, (f"checks: {why}",))
     # Only for Indonesian questions: a question in another language shares few words with the passages.
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
-        decision = Decision(True, (f"checks: coverage {coverage:.2f} < {MIN_QUESTION_COVERAGE}",))
+        decision = Decision(True, (f"checks: coverage {coverage:.3f} < {MIN_QUESTION_COVERAGE}",))
     checks += lines + list(decision.reasons)
     return kept, decision, coverage
 
@@ -426,7 +426,7 @@ def _quote_problem(
     Indonesian words for it (`terms`).
     """
     if coverage < QUOTE_MIN_COVERAGE:
-        return f"coverage {coverage:.2f} < {QUOTE_MIN_COVERAGE}"
+        return f"coverage {coverage:.3f} < {QUOTE_MIN_COVERAGE}"
     # A lower-case Indonesian question ("siapa ketua komite rakyat provinsi binh dinh?") has names too:
     # its lower-case words that the shown passages write as names.
     lower = {fold(w) for w in re.findall(r"\w+", question) if w.islower()}
