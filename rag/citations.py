@@ -197,6 +197,7 @@ _MEASURE_RE = re.compile(
 
 
 def _measures(text: str) -> set[tuple[frozenset[float], str]]:
+    """The quantities with a unit of measure in a text: (their values, the unit in the singular)."""
     return {
         (frozenset(number_values(m.group(1))), m.group(2).lower().rstrip("s"))
         for m in _MEASURE_RE.finditer(text)
@@ -220,8 +221,8 @@ def missing_facts(claim: str, passage: str, *, given: str = "", names: bool = Tr
         m.group()
         for m in _MEASURE_RE.finditer(claim)
         if not any(
-            unit == m.group(2).lower().rstrip("s") and values & number_values(m.group(1))
-            for values, unit in stated
+            unit == m.group(2).lower().rstrip("s") and amounts & number_values(m.group(1))
+            for amounts, unit in stated
         )
     ]
     if names:
