@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
 
 from rag.language import (
     FRAMING_WORDS,
@@ -456,12 +457,15 @@ def question_coverage(
     return window_coverage(question, support_windows(kept, passages, articles))
 
 
-_FRAMING = frozenset(content_terms(" ".join(FRAMING_WORDS)))
+@cache
+def _framing_terms() -> frozenset[str]:
+    """The stems of FRAMING_WORDS, made on first use (stemming needs PyStemmer loaded)."""
+    return frozenset(content_terms(" ".join(FRAMING_WORDS)))
 
 
 def window_coverage(question: str, windows: list[str]) -> float:
     """Share of the question's content words (or words of the same meaning) found in `windows`."""
-    asked = content_terms(question) - _FRAMING
+    asked = content_terms(question) - _framing_terms()
     if not asked:
         return 1.0
     found = set().union(*(content_terms(w) for w in windows))

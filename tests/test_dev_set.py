@@ -13,18 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "evals" / "dev.jsonl"
-TEST = ROOT / "evals" / "test.jsonl"
-TEST2 = ROOT / "evals" / "test2.jsonl"
-TEST3 = ROOT / "evals" / "test3.jsonl"
-TEST4 = ROOT / "evals" / "test4.jsonl"
-TEST5 = ROOT / "evals" / "test5.jsonl"
-TEST6 = ROOT / "evals" / "test6.jsonl"
-TEST7 = ROOT / "evals" / "test7.jsonl"
-TEST8 = ROOT / "evals" / "test8.jsonl"
-TEST9 = ROOT / "evals" / "test9.jsonl"
-TEST10 = ROOT / "evals" / "test10.jsonl"
-TEST11 = ROOT / "evals" / "test11.jsonl"
-TEST12 = ROOT / "evals" / "test12.jsonl"
+# the held-out sets in the order they were written: test.jsonl, test2.jsonl, ..., test12.jsonl
+HELD_OUT = tuple(ROOT / "evals" / f"test{n}.jsonl" for n in ("", *range(2, 13)))
 CORPUS = ROOT / "corpus"
 FIELDS = ["id", "lang", "question", "gold_docs", "must_include", "answerable"]
 MIN_PER_LANG = {"id": 44, "en": 12, "vi": 7}
@@ -56,11 +46,7 @@ def _norm(text: str) -> str:
 
 
 ROWS = _rows(DEV)
-TEST_ROWS = [
-    row
-    for p in (TEST, TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11, TEST12)
-    for row in _rows(p)
-]
+TEST_ROWS = [row for p in HELD_OUT for row in _rows(p)]
 ALL_ROWS = ROWS + TEST_ROWS
 DOCS = {p.stem: _norm(p.read_text(encoding="utf-8")) for p in CORPUS.glob("*.txt")}
 
@@ -82,10 +68,8 @@ def test_schema_and_field_order() -> None:
 
 
 def test_file_is_utf8_not_ascii_escaped() -> None:
-    assert "\\u00" not in DEV.read_text(encoding="utf-8")
-    assert "\\u00" not in TEST.read_text(encoding="utf-8")
-    for held_out in (TEST2, TEST3, TEST4, TEST5, TEST6, TEST7, TEST8, TEST9, TEST10, TEST11, TEST12):
-        assert "\\u00" not in held_out.read_text(encoding="utf-8")
+    for path in (DEV, *HELD_OUT):
+        assert "\\u00" not in path.read_text(encoding="utf-8"), path.name
 
 
 def test_unique_ids() -> None:
