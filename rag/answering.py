@@ -12,6 +12,8 @@ from itertools import pairwise
 from typing import Any, Protocol
 
 from rag.abstention import (
+    MIN_GLOSSARY_PHRASES,
+    MIN_GLOSSARY_SHARE,
     MIN_QUESTION_COVERAGE,
     OFF_TOPIC_DENSE,
     Decision,
@@ -50,7 +52,7 @@ from rag.errors import InputError
 from rag.followup import History, rewrite_followup, turns
 from rag.generators.base import Generator, Messages
 from rag.generators.extractive import pick_sentences, rank_sentences
-from rag.glossary import glossary_matches, indonesian_terms, search_terms
+from rag.glossary import glossary_matches, indonesian_terms, phrases_found, search_terms
 from rag.language import (
     DEFAULT_LANG,
     LANGUAGE_NAMES,
@@ -296,6 +298,13 @@ def _check(
     # Only for Indonesian questions: a question in another language shares few words with the passages.
     if not decision.abstain and lang == "id" and coverage < MIN_QUESTION_COVERAGE:
         decision = Decision(True, (f"checks: coverage {coverage:.3f} < {MIN_QUESTION_COVERAGE}",))
+    # ... it is matched on the glossary's Indonesian words for it instead
+    found, asked = phrases_found(query, lang, windows) if kept else (0, 0)
+    if asked:
+        lines.append(f"glossary coverage: {found} of the question's {asked} glossary phrases are in them")
+    if not decision.abstain and asked >= MIN_GLOSSARY_PHRASES and found < MIN_GLOSSARY_SHARE * asked:
+        why = f"the cited sentences hold {found} of the question's {asked} glossary phrases"
+        decision = Decision(True, (f"checks: {why}",))
     checks += lines + list(decision.reasons)
     return kept, decision, coverage
 

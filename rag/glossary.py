@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from rag.language import fold
+from rag.language import content_terms, fold, same_meaning
 
 GLOSSARY_FILE = "data/glossary.tsv"
 # Questions whose search (BM25 and the choice of passage sentences) adds the glossary's words. Not
@@ -94,3 +94,18 @@ def indonesian_terms(question: str, lang: str) -> str:
 def search_terms(query: str, lang: str) -> str:
     """The glossary's Indonesian words to search with as well, for a language in SEARCH_LANGS ("" else)."""
     return indonesian_terms(query, lang) if lang in SEARCH_LANGS else ""
+
+
+def phrases_found(question: str, lang: str, windows: list[str]) -> tuple[int, int]:
+    """(found, asked): how many of the glossary phrases of an English or Vietnamese question have one of
+    their Indonesian words (or a word of the same meaning) in `windows`, the sentences an answer cites.
+
+    A phrase counts once however many Indonesian words it has: "tổ chức" (organise) gives four forms of
+    one verb, and finding any of them is finding what was asked. A phrase whose words are all function
+    words ("năm" -> "tahun") is not counted.
+    """
+    found = set().union(*(content_terms(w) for w in windows))
+    # a phrase whose words are all function words ("năm" -> "tahun") cannot be looked for
+    asked = [terms for _, target in glossary_matches(question, lang) if (terms := content_terms(target))]
+    hits = sum(1 for terms in asked if any(same_meaning(t) & found for t in terms))
+    return hits, len(asked)

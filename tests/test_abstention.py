@@ -221,6 +221,14 @@ def test_an_answer_in_another_language_is_refused(
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào tháng 6 năm 2025."], True),
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào ngày 11 tháng 6."], False),
         ("Trung tâm ra mắt vào ngày nào?", ["Trung tâm ra mắt vào 11/6/2025."], False),
+        # "which month" needs a month: a year alone does not say it
+        ("KTT itu digelar bulan apa?", ["KTT AI for Good akan digelar di Jenewa pada 2026."], True),
+        ("KTT itu digelar bulan apa?", ["KTT AI for Good digelar pada Juli 2026."], False),
+        ("In which month did the centre open?", ["The centre opened in 2025."], True),
+        ("In which month did the centre open?", ["The centre opened in June 2025."], False),
+        ("Diễn đàn được tổ chức vào tháng mấy?", ["Diễn đàn được tổ chức năm 2025."], True),
+        ("Diễn đàn được tổ chức vào tháng mấy?", ["Diễn đàn được tổ chức vào tháng 10 năm 2025."], False),
+        ("Diễn đàn được tổ chức vào tháng nào?", ["Diễn đàn được tổ chức vào 10/2025."], False),
         # "which specific day" asks for a day too
         ("Lễ kỷ niệm diễn ra vào ngày cụ thể nào của tháng 11?", ["Lễ kỷ niệm diễn ra vào tháng 11."], True),
         ("On which exact date was the law passed?", ["The law was passed in June 2025."], True),

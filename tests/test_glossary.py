@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rag import glossary
-from rag.glossary import glossary_matches, indonesian_terms, parse_glossary
+from rag.glossary import glossary_matches, indonesian_terms, parse_glossary, phrases_found
 from rag.language import content_terms
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +59,27 @@ def test_question_phrases_become_the_articles_words(
     small: None, question: str, lang: str, expected: str
 ) -> None:
     assert indonesian_terms(question, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "windows", "expected"),
+    [
+        # each phrase counts once, found through any of its Indonesian words
+        ("Who is the EU ambassador at the ministry?", "en", ["Dubes UE berkunjung ke Kementerian."], (2, 2)),
+        ("Who is the EU ambassador at the ministry?", "en", ["Duta Besar UE hadir."], (1, 2)),
+        ("Who is the EU ambassador at the ministry?", "en", ["Pertemuan di Hanoi."], (0, 2)),
+        ("Đại sứ khoa học?", "vi", ["Duta Besar bidang sains."], (2, 2)),
+        # "năm" gives only "tahun", a function word: there is nothing to look for
+        ("Đại sứ năm nào?", "vi", ["Pertemuan tahun 2025."], (0, 1)),
+        # no glossary phrase, nothing asked: Indonesian questions, or no sentence cited
+        ("Siapa Duta Besar Korea?", "id", ["Duta Besar Korea."], (0, 0)),
+        ("Who is the ambassador?", "en", [], (0, 1)),
+    ],
+)
+def test_how_many_of_the_questions_phrases_the_cited_sentences_hold(
+    small: None, question: str, lang: str, windows: list[str], expected: tuple[int, int]
+) -> None:
+    assert phrases_found(question, lang, windows) == expected
 
 
 @pytest.mark.parametrize("line", ["no tab here", "\tonly a target", "phrase\t", "a\tb\tc"])
