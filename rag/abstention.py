@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 
 from rag.citations import COMMON_CAPITALISED, TIME_UNITS, missing_facts, name_runs, names_in
-from rag.glossary import indonesian_terms
+from rag.glossary import glossary_matches, indonesian_terms
 from rag.language import (
     ABSTENTIONS,
     LANGUAGE_NAMES,
@@ -173,8 +173,10 @@ _NAMED_KINDS = {
     "id": "dana lembaga perusahaan organisasi negara kementerian badan universitas kota provinsi institusi "
     "instansi mitra pusat",
     "en": "company companies fund organisation organization country countries agency ministry university "
-    "city province institution firm partner centre center",
-    "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố|trung tâm",
+    "city province institution firm partner centre center ministries partners institute unit units body "
+    "bodies",
+    "vi": "quỹ|công ty|tổ chức|nước|quốc gia|cơ quan|trường|tỉnh|thành phố|trung tâm|đơn vị|(?<!toàn )bộ"
+    "|viện|doanh nghiệp|đối tác|tập đoàn",
 }
 _CURRENCIES = frozenset(("AUD", "USD", "EUR", "VND", "IDR", "KRW", "JPY", "CNY", "LAK", "GBP", "SGD"))
 _ASKS_NAME_RE = re.compile(
@@ -570,6 +572,11 @@ def names_something_new(question: str, sentences: list[str], sources: Sequence[s
     ("400.000 AUD") names no one.
     """
     asked = {fold(n) for n in names_in(question, first=True)}
+    # an English or Vietnamese question names "Úc" or "Bộ KH&CN"; the answer's "Australia" or
+    # "Kementerian Sains dan Teknologi" is the same name in the articles' words, not a new one
+    if (lang := detect_language(question, default="id")) != "id":
+        translated = [target for _, target in glossary_matches(question, lang)]
+        asked |= {fold(n) for target in translated for n in names_in(target, first=True)}
     new = [
         n
         for s in sentences

@@ -118,6 +118,11 @@ def test_asks_for_number(question: str, asks: bool) -> None:
         ("What Korean companies opened centres?", True),
         ("What does the ministry plan?", False),
         ("What other steps did Vietnam take?", False),
+        # units, ministries and institutes are named too; "toàn bộ" (all of) is no ministry
+        ("AVSTC do những đơn vị nào chủ trì?", True),
+        ("Các bài viết còn nhắc đến những bộ nào khác?", True),
+        ("Which bodies lead the centre?", True),
+        ("Toàn bộ nào cũng được?", False),
     ],
 )
 def test_asks_for_name(question: str, asks: bool) -> None:
@@ -590,6 +595,10 @@ SEED = "Pada upacara itu, delapan proyek senilai 400.000 AUD diumumkan. Target p
         # without sources (an answer in another language) the answer's own capitals count
         ("Who opened the centre?", ["Qualcomm opened it."], [], True),
         ("Who opened the centre?", ["It was opened in 2020."], [], False),
+        # the articles' word for a name the question gives in its own language is no new name
+        ("Trung tâm Úc do đơn vị nào chủ trì?", ["Trung tâm do đơn vị Australia chủ trì."], [], False),
+        ("Trung tâm Úc do đơn vị nào chủ trì?", ["Trung tâm do PTIT và UTS chủ trì."], [], True),
+        ("Which unit of the Australian centre leads it?", ["The Australia centre leads it."], [], False),
     ],
 )
 def test_names_something_new(question: str, sentences: list[str], sources: list[str], new: bool) -> None:
