@@ -391,7 +391,9 @@ def _with_paragraphs(passage: Passage) -> str:
 
 
 # A sentence that opens by pointing back ("Hal ini merupakan kondisi yang menguntungkan ...") says what
-# "this" is in the sentence before it, which is where a "why" question's answer is.
+# "this" is in the sentence before it, which is where a "why" question's answer is; and when the sentence
+# before is the one quoted, the one pointing back often holds what the question asks of it ("... kondisi
+# yang menguntungkan bagi negara kita untuk menjadi konsumen awal sekaligus pencipta teknologi AI").
 _ANAPHOR_RE = re.compile(
     r"^(?:Hal (?:ini|itu|tersebut)|Ini|Itu|(?:Langkah|Upaya|Kondisi) (?:ini|tersebut))\b"
 )
@@ -400,24 +402,36 @@ _ANAPHOR_RE = re.compile(
 def _with_antecedents(
     picked: tuple[tuple[int, str], ...], passages: list[Passage]
 ) -> tuple[tuple[tuple[int, str], ...], list[Passage]]:
-    """Each picked sentence that points back, preceded by the sentence it points to.
+    """Each picked sentence that points back preceded by the sentence it points to, and each picked
+    sentence followed by the next one when that points back to it.
 
-    That sentence may not be among the ones the prompt showed: it is added to its passage's spans, so
+    Such a sentence may not be among the ones the prompt showed: it is added to its passage's spans, so
     that the checks can find it and its citation can quote it. Returns the sentences and the passages.
     """
     by_n = {p.n: p for p in passages}
     out: list[tuple[int, str]] = []
+
+    def add(n: int, span: tuple[int, int]) -> None:
+        passage = by_n[n]
+        a0, b0 = span
+        out.append((n, passage.hit.chunk.text[a0:b0]))
+        if not any(a < b0 and a0 < b for a, b in passage.spans):  # not shown, not even in part
+            ordered = tuple(sorted({*passage.spans, span}))
+            text = " ".join(passage.hit.chunk.text[a:b] for a, b in ordered)
+            by_n[n] = Passage(n, passage.hit, text, ordered)
+
     for n, sentence in picked:
-        passage, chunk = by_n[n], by_n[n].hit.chunk.text
+        chunk = by_n[n].hit.chunk.text
         spans = split_sentences(chunk)
-        at = next((k for k, (a, b) in enumerate(spans) if chunk[a:b] == sentence), 0)
+        at = next((k for k, (a, b) in enumerate(spans) if chunk[a:b] == sentence), None)
+        if at is None:
+            out.append((n, sentence))
+            continue
         if at > 0 and _ANAPHOR_RE.match(sentence):
-            a0, b0 = spans[at - 1]
-            out.append((n, chunk[a0:b0]))
-            if not any(a < b0 and a0 < b for a, b in passage.spans):  # not shown, not even in part
-                ordered = tuple(sorted({*passage.spans, (a0, b0)}))
-                by_n[n] = Passage(n, passage.hit, " ".join(chunk[a:b] for a, b in ordered), ordered)
+            add(n, spans[at - 1])
         out.append((n, sentence))
+        if at + 1 < len(spans) and _ANAPHOR_RE.match(chunk[slice(*spans[at + 1])]):
+            add(n, spans[at + 1])
     return tuple(dict.fromkeys(out)), [by_n[p.n] for p in passages]
 
 

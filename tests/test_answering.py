@@ -260,7 +260,7 @@ WHY_DOC = (
 )
 
 
-def test_a_quoted_sentence_that_points_back_brings_the_sentence_it_points_to() -> None:
+def test_a_quoted_sentence_comes_with_the_sentence_that_points_back_or_is_pointed_to() -> None:
     # "Hal ini" (this) is the reason a "why" question asks for, stated in the sentence before; the prompt
     # showed only the "Hal ini" sentence, so its passage gains the other one for the checks and citation
     chunk = Chunk("why#0", "why", 0, WHY_DOC[7:], 7, len(WHY_DOC), "Judul", "http://example/why")
@@ -271,8 +271,15 @@ def test_a_quoted_sentence_that_points_back_brings_the_sentence_it_points_to() -
     before = chunk.text[slice(*spans[0])]
     assert picked == ((1, before), (1, this)) and before.startswith("Vietnam memiliki populasi muda")
     assert passages[0].spans == (spans[0], spans[1]) and passages[0].text == f"{before} {this}"
-    # a sentence that does not point back comes alone
-    assert _with_antecedents(((1, before),), [shown]) == (((1, before),), [shown])
+    # the other way round: the sentence pointed to brings the one pointing back, which says what it
+    # means for the question ("... untuk menjadi pencipta teknologi AI"); the passage gains what it lacks
+    only_before = Passage(1, Hit(chunk, 0.03, 1), before, (spans[0],))
+    picked, passages = _with_antecedents(((1, before),), [only_before])
+    assert picked == ((1, before), (1, this)) and passages[0].spans == (spans[0], spans[1])
+    # a sentence neither pointing back nor pointed back to comes alone
+    other = chunk.text[slice(*spans[2])]
+    last = Passage(1, Hit(chunk, 0.03, 1), other, (spans[2],))
+    assert _with_antecedents(((1, other),), [last]) == (((1, other),), [last])
 
 
 def test_a_quote_keeps_the_paragraph_breaks_between_shown_sentences() -> None:
