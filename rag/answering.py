@@ -342,7 +342,8 @@ def _quote_fallback(
     """The best-matching passage sentences as the answer, when they pass the quote's stricter tests.
 
     Tried in turn: the extractive pick (the best sentence, with the next best when it scores close),
-    then each of the QUOTE_TRIES best sentences alone; the first that passes is the answer. For an
+    then each of the QUOTE_TRIES best sentences alone; the first that passes is the answer, each with
+    the sentences `_with_antecedents` joins to it. For an
     English or Vietnamese question, sentences are matched on the glossary's Indonesian words for it
     (and its names and numbers); without such words nothing is quoted.
     """

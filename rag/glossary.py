@@ -105,7 +105,6 @@ def phrases_found(question: str, lang: str, windows: list[str]) -> tuple[int, in
     words ("năm" -> "tahun") is not counted.
     """
     found = set().union(*(content_terms(w) for w in windows))
-    # a phrase whose words are all function words ("năm" -> "tahun") cannot be looked for
     asked = [terms for _, target in glossary_matches(question, lang) if (terms := content_terms(target))]
     hits = sum(1 for terms in asked if any(same_meaning(t) & found for t in terms))
     return hits, len(asked)
