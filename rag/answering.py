@@ -530,13 +530,24 @@ def _names_not_quoted(question: str, lang: str, window: str) -> list[str]:
         via = [target for phrase, target in matches if fold(name) in fold(phrase).split()]
         if not (any(quoted(t) for t in via) if via else name_found(name, have)):
             missing.append(name)
+    return missing + _kinds_not_quoted(question, lang, window)
+
+
+def _kinds_not_quoted(question: str, lang: str, window: str) -> list[str]:
+    """The kinds an English or Vietnamese question asks for ("which company" -> "perusahaan", "bao
+    nhiêu nhà nghiên cứu" -> "peneliti") that a window lacks; only kinds the glossary knows count."""
+    if lang not in _WHICH_RE:
+        return []
+    matches = glossary_matches(question, lang)
+    have = {fold(w) for w in words(window)}
+    missing = []
     for found in _WHICH_RE[lang].finditer(question):
         asked = fold(next(g for g in found.groups() if g))
         nouns = {asked, asked.split()[-1] if found.group(1) else asked.split()[0]}  # "thành phố", "phố"
         if nouns & _TIME_KINDS:
             continue  # "ký ngày nào" (signed on which day): the date checks judge those
         kind = [target for phrase, target in matches if fold(phrase) in nouns]
-        if kind and not any(quoted(t) for t in kind):
+        if kind and not any(fold(w) in have for t in kind for w in words(t)):
             missing.append(asked)
     return missing
 
@@ -581,11 +592,12 @@ def repeats_itself(sentence: str, sources: str = "") -> bool:
 
 
 # Question words that no answer needs: a claim using one the question used restates the question
-# ("Resolusi 57 memuat berapa terobosan strategis ..."). Not "apa" ("apa yang"), not English "which"
-# (a relative pronoun); "siapa pun", "kapan pun" are not questions.
+# ("Resolusi 57 memuat berapa terobosan strategis ...", "Trung tâm ... bao giờ thì đi vào hoạt động là
+# vào năm 2026"). Not "apa" ("apa yang"), not English "which" or "when" (a relative pronoun, a
+# conjunction); "siapa pun", "kapan pun" are not questions.
 _INTERROGATIVE_RE = re.compile(
     r"(?<!\w)(berapa(?:kah)?|siapa(?:kah)?|kapan(?:kah)?|mengapa|kenapa|apakah|bagaimana|how many|how much"
-    r"|bao nhiêu)(?!\w)(?! pun\b)",
+    r"|bao nhiêu|bao giờ|khi nào|tại sao|vì sao|là gì|ở đâu)(?!\w)(?! pun\b)",
     re.IGNORECASE,
 )
 

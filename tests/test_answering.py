@@ -232,6 +232,11 @@ def test_a_lead_in_whose_list_never_comes_is_dropped() -> None:
          "Resolusi 57 memuat berapa terobosan strategis untuk pertumbuhan yang cepat.", True),
         ("Resolusi 57 memuat berapa terobosan?", "Resolusi 57 memuat tiga terobosan strategis.", False),
         ("How many projects were announced?", "It is unclear how many projects the centre will fund.", True),
+        # Vietnamese question words too: "bao giờ" (when), "là gì" (what is), "ở đâu" (where)
+        ("Trung tâm bao giờ thì đi vào hoạt động?",
+         "Trung tâm bao giờ thì đi vào hoạt động là vào năm 2026.", True),
+        ("Trung tâm bao giờ thì đi vào hoạt động?", "Trung tâm đi vào hoạt động từ tháng 6 năm 2025.", False),
+        ("Mục tiêu của dự án là gì?", "Mục tiêu của dự án là gì đã được nêu rõ trong kế hoạch mới.", True),
         # "siapa pun" is no question word; a question word the question did not use is left alone
         ("Siapa yang boleh mendaftar?", "Siapa pun yang bekerja di bidang AI boleh mendaftar.", False),
         ("Siapa yang menjelaskan proyek itu?", "Menteri Hung menjelaskan bagaimana proyek berjalan.", False),
