@@ -113,7 +113,7 @@ class Retriever(Protocol):
 
 
 def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
-    """Strip control characters and cut to `max_chars`; InputError if nothing is left."""
+    """Strip control characters and cut to `max_chars`; InputError if no letter or digit is left."""
     notices = []
     # Control and format characters (NUL, escape sequences, zero-width marks) and lone surrogates (bytes
     # that were not UTF-8) become spaces.
@@ -121,6 +121,8 @@ def clean_question(question: str, max_chars: int) -> tuple[str, list[str]]:
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise InputError("the question is empty: type a question about the articles")
+    if not any(c.isalnum() for c in text):  # "???", "🙂🙂": nothing to search for or answer
+        raise InputError("the question has no words: type a question about the articles")
     if len(text) > max_chars:
         text = text[:max_chars].rstrip()
         notices.append(f"input: question cut to {max_chars} characters (max_question_chars)")

@@ -53,10 +53,13 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 
 
 def _question(text: str, settings: Settings) -> str:
-    """The question with control characters removed; empty ones are refused."""
+    """The question with control characters removed; empty ones, and ones without a letter or digit
+    ("???"), are refused."""
     cleaned = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t").strip()
     if not cleaned:
         raise InputError("the question is empty: ask something about the articles")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError("the question has no words: ask something about the articles")
     return cleaned
 
 

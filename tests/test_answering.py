@@ -445,6 +445,14 @@ def test_empty_question_is_an_input_error(question: str) -> None:
         _ask(question, "x")
 
 
+@pytest.mark.parametrize("question", ["?????", "🙂🙂🙂", "... !? --"])
+def test_a_question_without_a_letter_or_digit_is_an_input_error(question: str) -> None:
+    # nothing to search for: retrieval would still return passages, and a sentence would be quoted
+    with pytest.raises(InputError, match="no words"):
+        _ask(question, "x")
+    assert clean_question("AI?", 100)[0] == "AI?" and clean_question("2045?", 100)[0] == "2045?"
+
+
 @pytest.mark.parametrize(
     ("raw", "limit", "clean", "cut"),
     [

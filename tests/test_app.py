@@ -123,6 +123,8 @@ def test_api_takes_a_history_and_refuses_bad_input(served: str) -> None:
     assert isinstance(result["answer"], str) and result["answer"]
     with pytest.raises(Exception, match="question is empty"):
         client.predict(question="   ", api_name="/ask")
+    with pytest.raises(Exception, match="no words"):
+        client.predict(question="???", api_name="/ask")
     with pytest.raises(Exception, match="history"):
         client.predict(question="Kapan?", history="{not json", api_name="/ask")
     assert client.predict(question="Siapa menteri itu?", api_name="/ask")["lang"] == "id"  # still up

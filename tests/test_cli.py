@@ -101,6 +101,8 @@ def test_eval_retrieval_only_writes_summary_and_questions(env: dict[str, str], t
     ("args", "message"),
     [
         (["search", "   "], "question is empty"),
+        (["search", "???"], "question has no words"),
+        (["ask", "🙂🙂"], "question has no words"),
         (["search", "x", "--mode", "fuzzy"], "Invalid value for '--mode'"),
         (["search", "x", "--top-k", "0"], "--top-k must be at least 1"),
         (["search", "apa?"], "no index"),
