@@ -14,6 +14,7 @@ from rag.language import (
     ABSTENTIONS,
     LANGUAGE_NAMES,
     STOPWORDS,
+    content_terms,
     detect_language,
     fold,
     number_mentions,
@@ -692,6 +693,10 @@ def gate_before_generation(question: str, hits: list[Hit], lang: str = "id") -> 
     """Abstain without generating when retrieval shows the articles cannot hold the answer."""
     if not hits:
         return Decision(True, ("retrieval: no passage found",))
+    # "Siapa?", "And when?" with no conversation before them: retrieval still returns passages, and the
+    # model would name whoever is in the first one
+    if not content_terms(question):
+        return Decision(True, ("retrieval: the question names nothing to look for (only question words)",))
     top_dense = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
     if top_dense is not None and top_dense < OFF_TOPIC_DENSE:
         return Decision(

@@ -48,6 +48,11 @@ def _hits(dense: float | None) -> list[Hit]:
         ("What did Qualcomm open ahead of the Geneva dialogue?", "en", 0.85, False),
         ("Ai là Phó Giám đốc của Qualcomm tại Hà Nội?", "vi", 0.85, False),
         ("Qualcomm làm gì vào năm 2040?", "vi", 0.85, True),
+        # only question words, with no conversation to take a topic from: nothing to look for
+        ("Siapa?", "id", 0.85, True),
+        ("And when?", "en", 0.85, True),
+        ("Ai là ai?", "vi", 0.85, True),
+        ("What about Laos?", "en", 0.85, False),
     ],
 )
 def test_gate_before_generation(question: str, lang: str, dense: float | None, abstain: bool) -> None:
