@@ -175,6 +175,12 @@ def test_chat_shows_an_abstention_in_its_own_box(pipeline: Pipeline) -> None:
     assert turns[0]["abstained"] and 'class="rag-abstain"' in messages[-1]["content"]
 
 
+def test_chat_shows_a_question_without_words_as_an_error_message(pipeline: Pipeline) -> None:
+    messages, _, _, turns, _ = chat(pipeline, "???")[-1]
+    assert 'class="rag-error"' in messages[-1]["content"] and "no words" in messages[-1]["content"]
+    assert turns == []
+
+
 def test_chat_follow_up_sends_the_history(pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Any] = []
     original = pipeline.ask
