@@ -532,24 +532,13 @@ def _names_not_quoted(question: str, lang: str, window: str) -> list[str]:
         via = [target for phrase, target in matches if fold(name) in fold(phrase).split()]
         if not (any(quoted(t) for t in via) if via else name_found(name, have)):
             missing.append(name)
-    return missing + _kinds_not_quoted(question, lang, window)
-
-
-def _kinds_not_quoted(question: str, lang: str, window: str) -> list[str]:
-    """The kinds an English or Vietnamese question asks for ("which company" -> "perusahaan", "bao
-    nhiêu nhà nghiên cứu" -> "peneliti") that a window lacks; only kinds the glossary knows count."""
-    if lang not in _WHICH_RE:
-        return []
-    matches = glossary_matches(question, lang)
-    have = {fold(w) for w in words(window)}
-    missing = []
     for found in _WHICH_RE[lang].finditer(question):
         asked = fold(next(g for g in found.groups() if g))
         nouns = {asked, asked.split()[-1] if found.group(1) else asked.split()[0]}  # "thành phố", "phố"
         if nouns & _TIME_KINDS:
             continue  # "ký ngày nào" (signed on which day): the date checks judge those
         kind = [target for phrase, target in matches if fold(phrase) in nouns]
-        if kind and not any(fold(w) in have for t in kind for w in words(t)):
+        if kind and not any(quoted(t) for t in kind):
             missing.append(asked)
     return missing
 
