@@ -41,6 +41,11 @@ class LlamaCppGenerator:
                 "llama-cpp-python is missing: pip install --no-cache-dir llama-cpp-python==0.3.36 "
                 "(it compiles for this CPU in ~5 minutes), or set RAG_GENERATOR=extractive"
             ) from None
+        if _has_amx_kernels():
+            log.warning(
+                "this llama-cpp-python build has AMX kernels, which crash on some Intel Xeon CPUs "
+                "(ggml-org/llama.cpp#20824); if the process dies, rebuild it without them: make setup"
+            )
         try:
             # verbose=False keeps llama.cpp's load log off stderr. The Llama object keeps the tokens of
             # the last prompt and its KV cache: the next prompt re-evaluates only what follows their common
@@ -168,3 +173,10 @@ class LlamaCppGenerator:
             if old != path:  # an older prompt or model build: never read again
                 old.unlink(missing_ok=True)
         return True
+
+
+def _has_amx_kernels() -> bool:
+    """True when llama.cpp was compiled with its AMX matrix kernels (see the Makefile's NO_AMX)."""
+    import llama_cpp
+
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
