@@ -11,6 +11,7 @@ from dataclasses import replace
 from itertools import pairwise
 from typing import Any, Protocol
 
+from rag.abbreviations import Expansion, asked_abbreviations, find_expansion
 from rag.abstention import (
     MIN_GLOSSARY_PHRASES,
     MIN_GLOSSARY_SHARE,
@@ -173,7 +174,17 @@ def _answer_from_hits(
     """Gate on retrieval, prompt, generate, check: the rest of answer_question."""
     hits, lang, timings = list(base.hits), base.lang, base.timings
     if (facts := _about_article(base, retriever)) is not None:
-        return _answered_from_metadata(base, facts, checks, started, on_token)
+        doc_id = facts[1].doc_id
+        checks.append(f"metadata: the question asks about the article; answered from {doc_id}'s details")
+        return _answered_without_model(base, facts, checks, started, on_token)
+    if (expansion := _spelled_out(question, hits, retriever)) is not None:
+        checks.append(
+            f"abbreviation: {expansion.abbreviation!r} is spelled out in {expansion.chunk.chunk_id}; "
+            "answered from that sentence"
+        )
+        passage = Passage(n=1, hit=Hit(expansion.chunk, 0.0, 1), text="", spans=(expansion.span,))
+        facts = (expansion.answer(lang), to_citation(passage, expansion.span))
+        return _answered_without_model(base, facts, checks, started, on_token)
     gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
@@ -669,20 +680,30 @@ def _about_article(base: Answer, retriever: Retriever) -> tuple[str, Citation] |
     return about_article(base.query, base.lang, top, document, article)
 
 
-def _answered_from_metadata(
+def _spelled_out(question: str, hits: list[Hit], retriever: Retriever) -> Expansion | None:
+    """Where an article spells out the abbreviation the question asks about: the retrieved chunks
+    first, then every chunk of the index (the defining sentence need not be among the best five)."""
+    asked = asked_abbreviations(question)
+    if not asked:
+        return None
+    every = getattr(getattr(retriever, "index", None), "chunks", None) or []
+    chunks = [h.chunk for h in hits] + list(every)
+    return next((e for a in asked if (e := find_expansion(a, chunks)) is not None), None)
+
+
+def _answered_without_model(
     base: Answer,
     facts: tuple[str, Citation],
     checks: list[str],
     started: float,
     on_token: Callable[[str], None] | None,
 ) -> Answer:
-    """An answer from the article's metadata (publication date, site), without the generator."""
+    """An answer built without the generator: the article's metadata, or a spelled-out abbreviation."""
     text, citation = facts
     if on_token is not None:
         on_token(text)
     elapsed = time.perf_counter() - started
     timings = {**base.timings, "first_token_s": elapsed, "answer_s": elapsed, "total_s": elapsed}
-    checks.append(f"metadata: the question asks about the article; answered from {citation.doc_id}'s details")
     return replace(base, answer=text, citations=(citation,), checks=tuple(checks), timings=timings)
 
 

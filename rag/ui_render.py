@@ -19,14 +19,16 @@ TRACE_TEXT = {
            "passage": "Potongan", "dense": "Dense (cosinus)", "sentence": "Kalimat terbaik (cosinus)",
            "bm25": "BM25", "fused": "Gabungan (RRF)",
            "no_prompt": "Model tidak dipanggil (jawaban ditolak sebelum generasi).",
-           "metadata": "Model tidak dipanggil: jawaban dari data artikel (tanggal terbit, situs)."},
+           "metadata": "Model tidak dipanggil: jawaban dari data artikel (tanggal terbit, situs).",
+           "abbreviation": "Model tidak dipanggil: jawaban dari kalimat yang menguraikan singkatan itu."},
     "en": {"query": "Query searched", "question": "Question", "lang": "Answer language",
            "passages": "Retrieved passages", "prompt": "Prompt sent to the model", "checks": "Checks",
            "timings": "Timings", "models": "Models", "cited": "cited", "rank": "Rank",
            "passage": "Passage", "dense": "Dense (cosine)", "sentence": "Best sentence (cosine)",
            "bm25": "BM25", "fused": "Fused (RRF)",
            "no_prompt": "The model was not called (abstained before generation).",
-           "metadata": "The model was not called: answered from the article's details (date, site)."},
+           "metadata": "The model was not called: answered from the article's details (date, site).",
+           "abbreviation": "The model was not called: answered from the sentence that spells it out."},
 }  # fmt: skip
 ARTICLE_TEXT = {
     "id": {"title": "Judul", "source": "Sumber", "date": "Tanggal", "chunks": "Potongan", "id": "ID"},
@@ -74,7 +76,8 @@ def render_trace(answer: Answer, lang: str, index_id: str = "") -> str:
         f"<th>{escape(t['sentence'])}</th><th>{escape(t['bm25'])}</th><th>{escape(t['fused'])}</th>"
     )
     rows = "".join(_passage_row(h, cited, lang) for h in answer.hits)
-    unprompted = t["no_prompt"] if answer.abstained else t["metadata"]
+    spelled = any(line.startswith("abbreviation:") for line in answer.checks)
+    unprompted = t["no_prompt"] if answer.abstained else t["abbreviation" if spelled else "metadata"]
     prompt = f"<pre>{escape(answer.prompt)}</pre>" if answer.prompt else f"<p>{escape(unprompted)}</p>"
     checks = "".join(_check_item(line) for line in answer.checks)
     timings = "".join(

@@ -244,6 +244,12 @@ def test_trace_of_an_answer_from_the_article_details_says_so() -> None:
     assert "answered from the article" in html and "abstained before generation" not in html
 
 
+def test_trace_of_a_spelled_out_abbreviation_says_where_it_came_from() -> None:
+    checks = ("abbreviation: 'PTIT' is spelled out in d#0; answered from that sentence",)
+    html = render_trace(answer(prompt="", abstained=False, checks=checks), "en")
+    assert "the sentence that spells it out" in html and "article's details" not in html
+
+
 def test_articles_and_article_text_are_escaped() -> None:
     rows = [
         {
