@@ -277,3 +277,16 @@ def test_transformers_backend_on_a_local_gguf() -> None:
         )
     )
     assert "Nokia" in text, text
+
+
+@pytest.mark.slow
+def test_llama_cpp_warns_when_its_build_has_the_amx_kernels(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import llama_cpp
+
+    real = llama_cpp.llama_print_system_info()
+    assert b"AMX_INT8 = 1" not in real  # make setup builds without them (they crashed here)
+    monkeypatch.setattr(llama_cpp, "llama_print_system_info", lambda: real + b"AMX_INT8 = 1 | ")
+    _small(None)
+    assert "AMX kernels" in caplog.text and "make setup" in caplog.text
