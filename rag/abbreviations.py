@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rag.language import fold, split_sentences
 from rag.types import Chunk
@@ -21,6 +22,7 @@ _ASKS_RE = re.compile(
     re.IGNORECASE,
 )
 _ABBREVIATION_RE = re.compile(r"(?<![\w&-])[A-Z][A-Z0-9]{1,9}(?![\w&-])")
+_LISTED_RE = re.compile(r"\s*(?:,\s*)?(?:\b(?:dan|serta|and|và)\b)?\s*", re.IGNORECASE)
 # Lower-case words inside a name ("Institut Teknologi Pos dan Telekomunikasi"), and titles that come
 # before one without being part of it ("Ketua Badan Promosi ... (NIPA)").
 _CONNECTORS = frozenset(["dan", "untuk", "bagi", "and", "of", "for", "the", "và"])
@@ -32,9 +34,9 @@ _MAX_WORDS = 10
 # 'STID - "Sains, Teknologi, Inovasi, Transformasi Digital"', 'STID ("...")'
 _QUOTED_AFTER_RE = re.compile(r"\s*(?:[-–—:]|\()\s*[\"“]([^\"”]{5,150})[\"”]")
 TEMPLATES = {
-    "id": "{abbreviation} adalah singkatan dari {long_form} [1].",
-    "en": "{abbreviation} stands for {long_form} (the article's Indonesian name) [1].",
-    "vi": "{abbreviation} là viết tắt của {long_form} (tên tiếng Indonesia trong bài báo) [1].",
+    "id": "{abbreviation} adalah singkatan dari {long_form} [{n}].",
+    "en": "{abbreviation} stands for {long_form} (the article's Indonesian name) [{n}].",
+    "vi": "{abbreviation} là viết tắt của {long_form} (tên tiếng Indonesia trong bài báo) [{n}].",
 }
 
 
@@ -47,17 +49,27 @@ class Expansion:
     chunk: Chunk
     span: tuple[int, int]  # the sentence, offsets inside chunk.text
 
-    def answer(self, lang: str) -> str:
+    def answer(self, lang: str, n: int = 1) -> str:
+        """The answer sentence in `lang`, citing source [n]."""
         return TEMPLATES.get(lang, TEMPLATES["id"]).format(
-            abbreviation=self.abbreviation, long_form=self.long_form
+            abbreviation=self.abbreviation, long_form=self.long_form, n=n
         )
 
 
 def asked_abbreviations(question: str) -> list[str]:
-    """The abbreviations a question asks the long form of ("PTIT itu kepanjangannya apa?"), else []."""
+    """The abbreviations a question asks the long form of ("PTIT itu kepanjangannya apa?"), else [].
+
+    The first one, and those listed with it ("PTIT dan UTS", "AVSTC, PTIT and UTS"); a later one after
+    other words is context ("PTIT yg jadi tempat peresmian AVSTC itu kepanjangannya apa?")."""
     if not _ASKS_RE.search(question):
         return []
-    return list(dict.fromkeys(_ABBREVIATION_RE.findall(question)))
+    found = list(_ABBREVIATION_RE.finditer(question))
+    asked = found[:1]
+    for before, match in pairwise(found):
+        if before is not asked[-1] or not _LISTED_RE.fullmatch(question[before.end() : match.start()]):
+            break
+        asked.append(match)
+    return list(dict.fromkeys(m.group() for m in asked))
 
 
 def _long_form_before(text: str) -> str | None:

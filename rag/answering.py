@@ -174,17 +174,26 @@ def _answer_from_hits(
     """Gate on retrieval, prompt, generate, check: the rest of answer_question."""
     hits, lang, timings = list(base.hits), base.lang, base.timings
     if (facts := _about_article(base, retriever)) is not None:
-        doc_id = facts[1].doc_id
-        checks.append(f"metadata: the question asks about the article; answered from {doc_id}'s details")
-        return _answered_without_model(base, facts, checks, started, on_token)
-    if (expansion := _spelled_out(question, hits, retriever)) is not None:
+        text, citation = facts
         checks.append(
-            f"abbreviation: {expansion.abbreviation!r} is spelled out in {expansion.chunk.chunk_id}; "
-            "answered from that sentence"
+            f"metadata: the question asks about the article; answered from {citation.doc_id}'s details"
         )
-        passage = Passage(n=1, hit=Hit(expansion.chunk, 0.0, 1), text="", spans=(expansion.span,))
-        facts = (expansion.answer(lang), to_citation(passage, expansion.span))
-        return _answered_without_model(base, facts, checks, started, on_token)
+        return _answered_without_model(base, text, [citation], checks, started, on_token)
+    if expansions := _spelled_out(question, hits, retriever):
+        sentences: list[str] = []
+        citations: dict[tuple[str, tuple[int, int]], Citation] = {}  # "PTIT dan UTS" share one sentence
+        for found in expansions:
+            checks.append(
+                f"abbreviation: {found.abbreviation!r} is spelled out in {found.chunk.chunk_id}; "
+                "answered from that sentence"
+            )
+            if (key := (found.chunk.chunk_id, found.span)) not in citations:
+                n = len(citations) + 1
+                passage = Passage(n=n, hit=Hit(found.chunk, 0.0, n), text="", spans=(found.span,))
+                citations[key] = to_citation(passage, found.span)
+            sentences.append(found.answer(lang, citations[key].n))
+        text = " ".join(sentences)
+        return _answered_without_model(base, text, list(citations.values()), checks, started, on_token)
     gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
@@ -680,31 +689,31 @@ def _about_article(base: Answer, retriever: Retriever) -> tuple[str, Citation] |
     return about_article(base.query, base.lang, top, document, article)
 
 
-def _spelled_out(question: str, hits: list[Hit], retriever: Retriever) -> Expansion | None:
-    """Where an article spells out the abbreviation the question asks about: the retrieved chunks
-    first, then every chunk of the index (the defining sentence need not be among the best five)."""
+def _spelled_out(question: str, hits: list[Hit], retriever: Retriever) -> list[Expansion]:
+    """Where the articles spell out the abbreviations the question asks about, those they do: the
+    retrieved chunks first, then every chunk of the index (the sentence need not be among the best)."""
     asked = asked_abbreviations(question)
     if not asked:
-        return None
+        return []
     every = getattr(getattr(retriever, "index", None), "chunks", None) or []
     chunks = [h.chunk for h in hits] + list(every)
-    return next((e for a in asked if (e := find_expansion(a, chunks)) is not None), None)
+    return [e for a in asked if (e := find_expansion(a, chunks)) is not None]
 
 
 def _answered_without_model(
     base: Answer,
-    facts: tuple[str, Citation],
+    text: str,
+    citations: list[Citation],
     checks: list[str],
     started: float,
     on_token: Callable[[str], None] | None,
 ) -> Answer:
-    """An answer built without the generator: the article's metadata, or a spelled-out abbreviation."""
-    text, citation = facts
+    """An answer built without the generator: the article's metadata, or spelled-out abbreviations."""
     if on_token is not None:
         on_token(text)
     elapsed = time.perf_counter() - started
     timings = {**base.timings, "first_token_s": elapsed, "answer_s": elapsed, "total_s": elapsed}
-    return replace(base, answer=text, citations=(citation,), checks=tuple(checks), timings=timings)
+    return replace(base, answer=text, citations=tuple(citations), checks=tuple(checks), timings=timings)
 
 
 def _citations(kept: list[Checked], passages: list[Passage]) -> tuple[Citation, ...]:

@@ -11,7 +11,8 @@ from rag.types import Chunk, Hit
 
 TEXT = (
     "Pusat ini didirikan atas inisiatif Kementerian Sains dan Teknologi Vietnam, yang diketuai oleh "
-    "Institut Teknologi Pos dan Telekomunikasi (PTIT) dan Universitas Teknologi Sydney. Bapak Park, Ketua "
+    "Institut Teknologi Pos dan Telekomunikasi (PTIT) dan Universitas Teknologi Sydney (UTS). Bapak Park, "
+    "Ketua "
     'Badan Promosi Industri Nasional Korea (NIPA), hadir. Semua mengikuti model STID - "Sains, Teknologi, '
     'Inovasi, Transformasi Digital". Dana ini dikelola oleh lembaga (LPDP) setempat.'
 )
@@ -21,7 +22,9 @@ CHUNK = Chunk("d#0", "d", 0, TEXT, 0, len(TEXT), "Judul", "http://example/d")
 @pytest.mark.parametrize(
     ("question", "asked"),
     [
-        ("PTIT yg jadi tempat peresmian AVSTC itu kepanjangannya apa sih?", ["PTIT", "AVSTC"]),
+        ("PTIT yg jadi tempat peresmian AVSTC itu kepanjangannya apa sih?", ["PTIT"]),  # AVSTC: context
+        ("What do AVSTC, PTIT and UTS stand for?", ["AVSTC", "PTIT", "UTS"]),
+        ("Kepanjangan PTIT dan NIPA apa? Lalu kapan AVSTC dibuka?", ["PTIT", "NIPA"]),
         ("What does NATIF stand for?", ["NATIF"]),
         ("AVSTC là tên viết tắt của trung tâm nào vậy?", ["AVSTC"]),
         ("NIPA came up at the forum - what's the agency's full name?", ["NIPA"]),
@@ -90,3 +93,18 @@ def test_an_abbreviation_question_is_answered_from_its_sentence(question: str, e
     assert f"{asked_abbreviations(question)[0]}" in citation.quote
     assert any(line.startswith("abbreviation:") for line in answer.checks)
     assert answer.prompt == ""
+
+
+def test_two_abbreviations_are_both_answered_and_a_shared_sentence_is_cited_once() -> None:
+    answer = answer_question(
+        "What do PTIT, UTS, STID and NIPA stand for?", retriever=_Retriever(), generator=_NoModel(),
+        settings=Settings(),
+    )  # type: ignore[arg-type]  # fmt: skip
+    assert answer.answer.startswith("PTIT stands for Institut Teknologi Pos dan Telekomunikasi")
+    assert "UTS stands for Universitas Teknologi Sydney (the article's Indonesian name) [1]." in answer.answer
+    assert "STID stands for Sains, Teknologi, Inovasi, Transformasi Digital" in answer.answer
+    assert "NIPA stands for Badan Promosi Industri Nasional Korea (the article's Indonesian name) [3]." in (
+        answer.answer
+    )
+    assert [c.n for c in answer.citations] == [1, 2, 3]
+    assert [c.quote.split()[0] for c in answer.citations] == ["Pusat", "Semua", "Bapak"]
