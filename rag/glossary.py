@@ -31,6 +31,10 @@ def _entries() -> tuple[Entry, ...]:
     return parse_glossary(text)
 
 
+# En and em dashes, typed by word processors and phones, are hyphens to the glossary.
+_DASH_RE = re.compile(r"[\u2010-\u2015\u2212]")
+
+
 def _bounded(phrase: str) -> re.Pattern[str]:
     """The phrase as whole words; an English phrase also in the plural ("ministries", "officials")."""
     body = re.escape(phrase)
@@ -73,7 +77,7 @@ def glossary_matches(question: str, lang: str) -> tuple[tuple[str, str], ...]:
     if lang not in ("en", "vi"):
         return ()
     entries = _entries()
-    text = " ".join(question.lower().split())
+    text = " ".join(_DASH_RE.sub("-", question.lower()).split())  # "châu Á – Thái Bình Dương"
     found: list[tuple[str, str]] = []
     for pattern, _, target in entries:
         found += [(m.group(), target) for m in pattern.finditer(text)]

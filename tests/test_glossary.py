@@ -100,3 +100,10 @@ def test_the_bundled_glossary_covers_both_languages_in_the_articles_words() -> N
     assert indonesian_terms("Who is the Korean ambassador to Vietnam?", "en")
     assert "Duta Besar" in indonesian_terms("Ai là Đại sứ Hàn Quốc tại Việt Nam?", "vi")
     assert re.search(r"\bKementerian\b", indonesian_terms("Bộ Khoa học và Công nghệ", "vi"))
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2013", "\u2014", "\u2212"])
+def test_en_and_em_dashes_match_a_hyphenated_phrase(dash: str) -> None:
+    question = f"Hội nghị khu vực châu Á {dash} Thái Bình Dương về Quyền trẻ em"
+    assert ("châu á - thái bình dương", "Asia-Pasifik") in glossary_matches(question, "vi")
+    assert ("asia-pacific", "Asia-Pasifik") in glossary_matches(f"the Asia{dash}Pacific meeting", "en")
