@@ -180,20 +180,8 @@ def _answer_from_hits(
         )
         return _answered_without_model(base, text, [citation], checks, started, on_token)
     if expansions := _spelled_out(question, hits, retriever):
-        sentences: list[str] = []
-        citations: dict[tuple[str, tuple[int, int]], Citation] = {}  # "PTIT dan UTS" share one sentence
-        for found in expansions:
-            checks.append(
-                f"abbreviation: {found.abbreviation!r} is spelled out in {found.chunk.chunk_id}; "
-                "answered from that sentence"
-            )
-            if (key := (found.chunk.chunk_id, found.span)) not in citations:
-                n = len(citations) + 1
-                passage = Passage(n=n, hit=Hit(found.chunk, 0.0, n), text="", spans=(found.span,))
-                citations[key] = to_citation(passage, found.span)
-            sentences.append(found.answer(lang, citations[key].n))
-        text = " ".join(sentences)
-        return _answered_without_model(base, text, list(citations.values()), checks, started, on_token)
+        text, citations = _expansions_answer(expansions, lang, checks)
+        return _answered_without_model(base, text, citations, checks, started, on_token)
     gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
@@ -698,6 +686,25 @@ def _spelled_out(question: str, hits: list[Hit], retriever: Retriever) -> list[E
     every = getattr(getattr(retriever, "index", None), "chunks", None) or []
     chunks = [h.chunk for h in hits] + list(every)
     return [e for a in asked if (e := find_expansion(a, chunks)) is not None]
+
+
+def _expansions_answer(
+    expansions: list[Expansion], lang: str, checks: list[str]
+) -> tuple[str, list[Citation]]:
+    """One sentence per spelled-out abbreviation, each citing its sentence; a shared one is cited once."""
+    sentences: list[str] = []
+    citations: dict[tuple[str, tuple[int, int]], Citation] = {}  # "PTIT dan UTS" share one sentence
+    for found in expansions:
+        checks.append(
+            f"abbreviation: {found.abbreviation!r} is spelled out in {found.chunk.chunk_id}; "
+            "answered from that sentence"
+        )
+        if (key := (found.chunk.chunk_id, found.span)) not in citations:
+            n = len(citations) + 1
+            passage = Passage(n=n, hit=Hit(found.chunk, 0.0, n), text="", spans=(found.span,))
+            citations[key] = to_citation(passage, found.span)
+        sentences.append(found.answer(lang, citations[key].n))
+    return " ".join(sentences), list(citations.values())
 
 
 def _answered_without_model(
