@@ -43,6 +43,8 @@ class Settings:
     llm_threads: int = 2
     llm_ctx: int = 4096
     llm_timeout_s: float = 60.0
+    # llama-cpp: prompt-lookup tokens checked per decoding step (0 decodes one token at a time)
+    llm_draft_tokens: int = 5
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "local"
     openai_api_key: str = dataclasses.field(default="", repr=False)  # a secret: never in a log line

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,17 +171,52 @@ def test_llama_cpp_timeout_is_a_generator_error() -> None:
 _WARM = [{"role": "system", "content": "Jawab singkat dari sumber."}, {"role": "user", "content": "?"}]
 
 
-def _small(state_dir: Path | None) -> Generator:
+def _small(state_dir: Path | None, draft_tokens: int = 5) -> Generator:
     from rag.generators.llama_cpp import LlamaCppGenerator
     from rag.models import model_path
 
     path = model_path(_real_settings(), "qwen2.5-coder-0.5b")
-    return LlamaCppGenerator(path, timeout_s=600.0, state_dir=state_dir)
+    return LlamaCppGenerator(path, timeout_s=600.0, state_dir=state_dir, draft_tokens=draft_tokens)
 
 
-def _reply(generator: Generator) -> str:
-    messages = [_WARM[0], {"role": "user", "content": f"{TEXT}\n\nBerapa dana awal untuk AVSTC?"}]
-    return "".join(generator.stream(messages, max_tokens=20, stop=["\n\n"]))
+def _reply(
+    generator: Generator,
+    question: str = "Berapa dana awal untuk AVSTC?",
+    max_tokens: int = 20,
+    stop: str = "\n\n",
+) -> str:
+    messages = [_WARM[0], {"role": "user", "content": f"{TEXT}\n\n{question}"}]
+    return "".join(generator.stream(messages, max_tokens=max_tokens, stop=[stop]))
+
+
+@pytest.mark.slow
+def test_llama_cpp_speculative_decoding_answers_and_leaves_a_clean_cache() -> None:
+    plain, speculative = _small(None, draft_tokens=0), _small(None)
+    for generator in (plain, speculative):
+        reply = _reply(generator)
+        assert "2,1" in reply or "2.1" in reply, reply
+    # Drafts the model rejected were evaluated too: they must not leak into the next answer.
+    first = _reply(speculative, "Kapan AVSTC dibuka?", max_tokens=40)
+    assert "11 Juni" in first, first
+    _reply(speculative, "Siapa yang menyediakan peralatan teknis?", max_tokens=40)
+    assert _reply(speculative, "Kapan AVSTC dibuka?", max_tokens=40) == first
+
+
+@pytest.mark.slow
+def test_llama_cpp_speculative_decoding_honours_stop_strings_and_max_tokens() -> None:
+    generator = _small(None)
+
+    def fresh(**kwargs: Any) -> str:  # the whole prompt evaluated again: the same arithmetic each time
+        generator._llm.reset()  # type: ignore[attr-defined]
+        return _reply(generator, **kwargs)
+
+    full = fresh(max_tokens=60)
+    assert "2,1" in full, full
+    cut = fresh(max_tokens=60, stop=",")
+    assert cut and "," not in cut and full.startswith(cut), (cut, full)
+    short = fresh(max_tokens=3)
+    assert short and full.startswith(short), (short, full)
+    assert generator.count_tokens(short) <= 3, short  # type: ignore[attr-defined]
 
 
 @pytest.mark.slow

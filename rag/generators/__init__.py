@@ -36,6 +36,7 @@ def make_generator(settings: Settings, *, fallback: bool = False) -> Generator:
         settings.llm_threads,
         settings.llm_ctx,
         settings.llm_timeout_s,
+        settings.llm_draft_tokens,
         settings.openai_base_url,
         settings.openai_model,
     )
@@ -92,4 +93,5 @@ def _build(settings: Settings) -> Generator:
         n_ctx=settings.llm_ctx,
         timeout_s=settings.llm_timeout_s,
         state_dir=settings.model_dir / PROMPT_STATE_DIR,
+        draft_tokens=settings.llm_draft_tokens,
     )

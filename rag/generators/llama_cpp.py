@@ -14,6 +14,7 @@ from typing import Any
 
 from rag.errors import GeneratorError
 from rag.generators.base import Messages, stream_with_deadline
+from rag.generators.prompt_lookup import StopText, accepted, draft
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ class LlamaCppGenerator:
         n_ctx: int = 4096,
         timeout_s: float = 60.0,
         state_dir: Path | None = None,
+        draft_tokens: int = 5,
     ) -> None:
-        if threads < 1 or n_ctx < 512:
-            raise ValueError("threads must be at least 1 and n_ctx at least 512.")
+        if threads < 1 or n_ctx < 512 or draft_tokens < 0:
+            raise ValueError("threads must be at least 1, n_ctx at least 512 and draft_tokens at least 0.")
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -67,6 +69,8 @@ class LlamaCppGenerator:
         self._threads = threads
         self._state_dir = state_dir
         self._lock = threading.Lock()
+        self._draft_tokens = draft_tokens
+        self._formatter = _chat_formatter(self._llm)
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model's tokenizer makes of a text."""
@@ -79,6 +83,9 @@ class LlamaCppGenerator:
 
         def produce(cancel: threading.Event) -> Iterator[str]:
             with self._lock:
+                if self._draft_tokens and self._formatter is not None:
+                    yield from self._speculate(messages, max_tokens, stop or [], cancel)
+                    return
                 chunks = self._llm.create_chat_completion(
                     messages=messages, stream=True, temperature=0.0, top_k=1, repeat_penalty=1.0,
                     max_tokens=max_tokens, stop=stop or [],
@@ -91,6 +98,84 @@ class LlamaCppGenerator:
                         yield piece
 
         return stream_with_deadline(produce, self.timeout_s, self.name)
+
+    def _speculate(
+        self, messages: Messages, max_tokens: int, stop: list[str], cancel: threading.Event
+    ) -> Iterator[str]:
+        """Greedy decoding that checks prompt-lookup drafts in one batch (see prompt_lookup).
+
+        The reply is the one token-by-token greedy decoding gives, up to the arithmetic of batched
+        evaluation; each step costs little more than one token and confirms one to draft_tokens + 1.
+        """
+        import llama_cpp
+        import numpy as np
+
+        llm = self._llm
+        prompt = self._prompt_tokens(messages)
+        room = min(max_tokens, llm.n_ctx() - len(prompt) - self._draft_tokens - 1)
+        if room < 1:
+            raise GeneratorError(f"{self.name}: the prompt ({len(prompt)} tokens) fills the context window")
+        vocab = llama_cpp.llama_model_get_vocab(llm.model)
+
+        def ends(token: int) -> bool:
+            return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
+
+        text, reply, shown = StopText(stop), list[int](), b""
+        chosen = [self._prefill(prompt)]  # greedy choices not yet in the reply
+        while not cancel.is_set():
+            for token in chosen:
+                if ends(token):
+                    chosen = []
+                    break
+                reply.append(token)
+                # Detokenising the whole reply keeps the spaces some tokenizers attach to a token's
+                # neighbour; what was shown before is a prefix of it.
+                data = llm.detokenize(reply)
+                piece, shown = text.feed(data[len(shown) :]), data
+                if piece:
+                    yield piece
+                if text.stopped or len(reply) >= room:
+                    chosen = []
+                    break
+            if not chosen:
+                break
+            guess = draft(prompt + reply, self._draft_tokens)
+            batch, past = [reply[-1], *guess], llm.n_tokens
+            llm._batch.set_batch(batch=batch, n_past=past, logits_all=True)
+            llm._ctx.decode(llm._batch)
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(batch), llm.n_vocab()))
+            predicted = logits.argmax(axis=1).tolist()
+            kept = accepted(guess, predicted, ends)
+            # The batch's first token and the confirmed drafts are now evaluated; the rest is dropped.
+            llm.input_ids[past : past + 1 + kept] = batch[: 1 + kept]
+            llm.n_tokens = past + 1 + kept
+            llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+            chosen = [*guess[:kept], predicted[kept]]
+        if rest := text.finish():
+            yield rest
+
+    def _prompt_tokens(self, messages: Messages) -> list[int]:
+        """The tokens create_chat_completion would evaluate for `messages` (the GGUF's chat template)."""
+        assert self._formatter is not None
+        result = self._formatter(messages=messages)
+        tokens: list[int] = self._llm.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+        return tokens
+
+    def _prefill(self, tokens: list[int]) -> int:
+        """Evaluate `tokens` after their common prefix with the cached ones; the greedy next token."""
+        import numpy as np
+
+        llm = self._llm
+        cached = llm.input_ids[: llm.n_tokens]
+        common = 0
+        limit = min(len(cached), len(tokens) - 1)  # the last token is evaluated again for its logits
+        while common < limit and cached[common] == tokens[common]:
+            common += 1
+        llm.n_tokens = common
+        llm.eval(tokens[common:])
+        return int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
 
     def warm(self, messages: Messages) -> str:
         """Evaluate the prompt `messages` once, or load its KV cache saved by an earlier process.
@@ -110,10 +195,13 @@ class LlamaCppGenerator:
                 log.warning("cannot read the saved prompt state %s; computing it again", path)
                 path.unlink(missing_ok=True)
                 self._llm.reset()
-            for _ in self._llm.create_chat_completion(
-                messages=messages, stream=True, temperature=0.0, top_k=1, max_tokens=1
-            ):
-                pass
+            if self._formatter is not None:
+                self._prefill(self._prompt_tokens(messages))
+            else:
+                for _ in self._llm.create_chat_completion(
+                    messages=messages, stream=True, temperature=0.0, top_k=1, max_tokens=1
+                ):
+                    pass
             if path is None or not self._save_state(path):
                 return "computed"
             return "computed and saved"
@@ -173,6 +261,20 @@ class LlamaCppGenerator:
             if old != path:  # an older prompt or model build: never read again
                 old.unlink(missing_ok=True)
         return True
+
+
+def _chat_formatter(llm: Any) -> Any:
+    """The formatter Llama builds from the GGUF's chat template, or None when the file has none."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if not template or llm.chat_format != "chat_template.default":
+        return None  # create_chat_completion formats with something else
+    return Jinja2ChatFormatter(
+        template=template,
+        eos_token=llm._model.token_get_text(llm.token_eos()),
+        bos_token=llm._model.token_get_text(llm.token_bos()),
+    )
 
 
 def _has_amx_kernels() -> bool:
