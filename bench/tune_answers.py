@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.answering import answer_question  # noqa: E402
+from rag.answering import answer_question, warm_up  # noqa: E402
 from rag.evaluate import satisfies  # noqa: E402
 from rag.generators import make_generator  # noqa: E402
 from rag.generators.base import Generator  # noqa: E402
@@ -123,6 +123,7 @@ def main() -> None:
     settings = load_settings(**({"generator": args.generator} if args.generator else {}))
     retriever = load_retriever(settings)
     generator: Generator = make_generator(settings)
+    print(f"prompt prefix: {warm_up(generator)}")  # as the app and `rag eval` do before the first question
     if args.cache:
         generator = CachingGenerator(generator, args.cache)
     rows = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]

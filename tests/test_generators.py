@@ -191,8 +191,9 @@ def _reply(
 
 @pytest.mark.slow
 def test_llama_cpp_speculative_decoding_answers_and_leaves_a_clean_cache() -> None:
-    plain, speculative = _small(None, draft_tokens=0), _small(None)
-    for generator in (plain, speculative):
+    plain, speculative, untemplated = _small(None, draft_tokens=0), _small(None), _small(None)
+    untemplated._formatter = None  # type: ignore[attr-defined]  # a GGUF without a chat template
+    for generator in (plain, speculative, untemplated):
         reply = _reply(generator)
         assert "2,1" in reply or "2.1" in reply, reply
     # Drafts the model rejected were evaluated too: they must not leak into the next answer.
@@ -200,6 +201,26 @@ def test_llama_cpp_speculative_decoding_answers_and_leaves_a_clean_cache() -> No
     assert "11 Juni" in first, first
     _reply(speculative, "Siapa yang menyediakan peralatan teknis?", max_tokens=40)
     assert _reply(speculative, "Kapan AVSTC dibuka?", max_tokens=40) == first
+
+
+@pytest.mark.slow
+def test_llama_cpp_evaluates_every_question_from_the_warm_prefix_alone() -> None:
+    from rag.generators.llama_cpp import _common_prefix
+
+    generator: Any = _small(None)
+    generator.warm(_WARM)
+    evaluated: list[int] = []
+    real_eval = generator._llm.eval
+    generator._llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]
+    _reply(generator, "Berapa dana awal untuk AVSTC?")
+    # The next question shares the passages with this one, but they are computed again after the warm
+    # prefix, so that its answer is the same whatever was asked before it.
+    prompt = generator._prompt_tokens(
+        [_WARM[0], {"role": "user", "content": f"{TEXT}\n\nKapan AVSTC dibuka?"}]
+    )
+    _reply(generator, "Kapan AVSTC dibuka?")
+    assert evaluated[-1] == len(prompt) - _common_prefix(generator._warmed, prompt)
+    assert evaluated[-1] > generator.count_tokens(TEXT)
 
 
 @pytest.mark.slow

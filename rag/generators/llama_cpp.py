@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()
         self._draft_tokens = draft_tokens
         self._formatter = _chat_formatter(self._llm)
+        self._warmed: list[int] | None = None  # the tokens warm() evaluated
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model's tokenizer makes of a text."""
@@ -83,7 +84,7 @@ class LlamaCppGenerator:
 
         def produce(cancel: threading.Event) -> Iterator[str]:
             with self._lock:
-                if self._draft_tokens and self._formatter is not None:
+                if self._formatter is not None:
                     yield from self._speculate(messages, max_tokens, stop or [], cancel)
                     return
                 chunks = self._llm.create_chat_completion(
@@ -102,57 +103,63 @@ class LlamaCppGenerator:
     def _speculate(
         self, messages: Messages, max_tokens: int, stop: list[str], cancel: threading.Event
     ) -> Iterator[str]:
-        """Greedy decoding that checks prompt-lookup drafts in one batch (see prompt_lookup).
+        """Stream greedy decoding that checks prompt-lookup drafts in one batch (see prompt_lookup).
 
         The reply is the one token-by-token greedy decoding gives, up to the arithmetic of batched
-        evaluation; each step costs little more than one token and confirms one to draft_tokens + 1.
+        evaluation; each step costs little more than one token and confirms one to draft_tokens + 1
+        (with draft_tokens 0, one token a step).
         """
-        import llama_cpp
-        import numpy as np
-
-        llm = self._llm
         prompt = self._prompt_tokens(messages)
-        room = min(max_tokens, llm.n_ctx() - len(prompt) - self._draft_tokens - 1)
+        room = min(max_tokens, self._llm.n_ctx() - len(prompt) - self._draft_tokens - 1)
         if room < 1:
             raise GeneratorError(f"{self.name}: the prompt ({len(prompt)} tokens) fills the context window")
-        vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        text, reply, shown = StopText(stop), list[int](), b""
+        for token in self._greedy_tokens(prompt, reply, cancel):
+            reply.append(token)
+            # Detokenising the whole reply keeps the spaces some tokenizers attach to a token's
+            # neighbour; what was shown before is a prefix of it.
+            data = self._llm.detokenize(reply)
+            piece, shown = text.feed(data[len(shown) :]), data
+            if piece:
+                yield piece
+            if text.stopped or len(reply) >= room:
+                break
+        if rest := text.finish():
+            yield rest
+
+    def _greedy_tokens(self, prompt: list[int], reply: list[int], cancel: threading.Event) -> Iterator[int]:
+        """The greedy choices after `prompt` up to the end of generation; `reply` holds those taken."""
+        import llama_cpp
+
+        vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
 
         def ends(token: int) -> bool:
             return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
 
-        text, reply, shown = StopText(stop), list[int](), b""
-        chosen = [self._prefill(prompt)]  # greedy choices not yet in the reply
+        chosen = [self._prefill(prompt)]
         while not cancel.is_set():
             for token in chosen:
                 if ends(token):
-                    chosen = []
-                    break
-                reply.append(token)
-                # Detokenising the whole reply keeps the spaces some tokenizers attach to a token's
-                # neighbour; what was shown before is a prefix of it.
-                data = llm.detokenize(reply)
-                piece, shown = text.feed(data[len(shown) :]), data
-                if piece:
-                    yield piece
-                if text.stopped or len(reply) >= room:
-                    chosen = []
-                    break
-            if not chosen:
-                break
-            guess = draft(prompt + reply, self._draft_tokens)
-            batch, past = [reply[-1], *guess], llm.n_tokens
-            llm._batch.set_batch(batch=batch, n_past=past, logits_all=True)
-            llm._ctx.decode(llm._batch)
-            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(batch), llm.n_vocab()))
-            predicted = logits.argmax(axis=1).tolist()
-            kept = accepted(guess, predicted, ends)
-            # The batch's first token and the confirmed drafts are now evaluated; the rest is dropped.
-            llm.input_ids[past : past + 1 + kept] = batch[: 1 + kept]
-            llm.n_tokens = past + 1 + kept
-            llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
-            chosen = [*guess[:kept], predicted[kept]]
-        if rest := text.finish():
-            yield rest
+                    return
+                yield token
+            chosen = self._verify(reply[-1], draft(prompt + reply, self._draft_tokens), ends)
+
+    def _verify(self, last: int, guess: list[int], ends: Callable[[int], bool]) -> list[int]:
+        """Evaluate the last token and a draft in one batch: the drafts confirmed, then the next choice."""
+        import numpy as np
+
+        llm = self._llm
+        batch, past = [last, *guess], llm.n_tokens
+        llm._batch.set_batch(batch=batch, n_past=past, logits_all=True)
+        llm._ctx.decode(llm._batch)
+        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(batch), llm.n_vocab()))
+        predicted = logits.argmax(axis=1).tolist()
+        kept = accepted(guess, predicted, ends)
+        # The last token and the confirmed drafts are now evaluated; the rejected drafts are dropped.
+        llm.input_ids[past : past + 1 + kept] = batch[: 1 + kept]
+        llm.n_tokens = past + 1 + kept
+        llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
+        return [*guess[:kept], predicted[kept]]
 
     def _prompt_tokens(self, messages: Messages) -> list[int]:
         """The tokens create_chat_completion would evaluate for `messages` (the GGUF's chat template)."""
@@ -164,47 +171,56 @@ class LlamaCppGenerator:
         return tokens
 
     def _prefill(self, tokens: list[int]) -> int:
-        """Evaluate `tokens` after their common prefix with the cached ones; the greedy next token."""
+        """Evaluate `tokens` after the part already evaluated; the greedy next token.
+
+        Once warmed, only the warm prompt's fixed part is reused, never more of the previous prompt
+        (such as a passage two questions share): each question is then computed from the same state in
+        the same batches, so its answer does not depend on the question asked before it.
+        """
         import numpy as np
 
         llm = self._llm
-        cached = llm.input_ids[: llm.n_tokens]
-        common = 0
-        limit = min(len(cached), len(tokens) - 1)  # the last token is evaluated again for its logits
-        while common < limit and cached[common] == tokens[common]:
-            common += 1
-        llm.n_tokens = common
-        llm.eval(tokens[common:])
+        reuse = _common_prefix(llm.input_ids[: llm.n_tokens], tokens)
+        if self._warmed is not None:
+            reuse = min(reuse, _common_prefix(self._warmed, tokens))
+        llm.n_tokens = min(reuse, len(tokens) - 1)  # the last token is evaluated again for its logits
+        llm.eval(tokens[llm.n_tokens :])
         return int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
 
     def warm(self, messages: Messages) -> str:
         """Evaluate the prompt `messages` once, or load its KV cache saved by an earlier process.
 
-        Later prompts reuse the longest common prefix of tokens, so warming on a prompt whose question is
-        a placeholder leaves the fixed part (rules and examples) evaluated. Computing it takes 15-30 s on
+        Later prompts reuse the tokens they share with it, so warming on a prompt whose question is a
+        placeholder leaves the fixed part (rules and examples) evaluated for every question. Computing it takes 15-30 s on
         2 cores; loading the saved file (~30 MB in state_dir) takes ~0.01 s and gives the same KV values.
         The file's name holds a hash of the model file, llama.cpp's version, n_ctx, the thread count and
         the prompt, so a change to any of them computes and saves a new one. Returns what was done:
         "loaded", "computed" or "computed and saved".
         """
         with self._lock:
-            path = self._state_path(messages)
-            if path is not None and path.is_file():
-                if self._load_state(path):
-                    return "loaded"
-                log.warning("cannot read the saved prompt state %s; computing it again", path)
-                path.unlink(missing_ok=True)
-                self._llm.reset()
-            if self._formatter is not None:
-                self._prefill(self._prompt_tokens(messages))
-            else:
-                for _ in self._llm.create_chat_completion(
-                    messages=messages, stream=True, temperature=0.0, top_k=1, max_tokens=1
-                ):
-                    pass
-            if path is None or not self._save_state(path):
-                return "computed"
-            return "computed and saved"
+            done = self._warm(messages)
+            self._warmed = self._llm.input_ids[: self._llm.n_tokens].tolist()
+            return done
+
+    def _warm(self, messages: Messages) -> str:
+        """warm() under the lock."""
+        path = self._state_path(messages)
+        if path is not None and path.is_file():
+            if self._load_state(path):
+                return "loaded"
+            log.warning("cannot read the saved prompt state %s; computing it again", path)
+            path.unlink(missing_ok=True)
+            self._llm.reset()
+        if self._formatter is not None:
+            self._prefill(self._prompt_tokens(messages))
+        else:
+            for _ in self._llm.create_chat_completion(
+                messages=messages, stream=True, temperature=0.0, top_k=1, max_tokens=1
+            ):
+                pass
+        if path is None or not self._save_state(path):
+            return "computed"
+        return "computed and saved"
 
     def _state_path(self, messages: Messages) -> Path | None:
         if self._state_dir is None:
@@ -261,6 +277,15 @@ class LlamaCppGenerator:
             if old != path:  # an older prompt or model build: never read again
                 old.unlink(missing_ok=True)
         return True
+
+
+def _common_prefix(first: Any, second: Any) -> int:
+    """How many leading tokens two token sequences share."""
+    import numpy as np
+
+    n = min(len(first), len(second))
+    differ = np.flatnonzero(np.asarray(first[:n]) != np.asarray(second[:n]))
+    return int(differ[0]) if differ.size else n
 
 
 def _chat_formatter(llm: Any) -> Any:
