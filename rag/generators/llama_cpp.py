@@ -191,8 +191,9 @@ class LlamaCppGenerator:
         """Evaluate the prompt `messages` once, or load its KV cache saved by an earlier process.
 
         Later prompts reuse the tokens they share with it, so warming on a prompt whose question is a
-        placeholder leaves the fixed part (rules and examples) evaluated for every question. Computing it takes 15-30 s on
-        2 cores; loading the saved file (~30 MB in state_dir) takes ~0.01 s and gives the same KV values.
+        placeholder leaves the fixed part (rules and examples) evaluated for every question. Computing
+        it takes 15-30 s on 2 cores; loading the saved file (~30 MB in state_dir) takes ~0.01 s and gives
+        the same KV values.
         The file's name holds a hash of the model file, llama.cpp's version, n_ctx, the thread count and
         the prompt, so a change to any of them computes and saves a new one. Returns what was done:
         "loaded", "computed" or "computed and saved".
