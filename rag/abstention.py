@@ -676,6 +676,17 @@ def states_period(sentence: str) -> bool:
     return bool(_STATES_PERIOD_RE.search(sentence))
 
 
+# "Berapa persen target ... untuk tahun 2030?" is not answered by "Visi Vietnam 2045 ... 50% terhadap
+# PDB": a count asked for a year needs a cited sentence with that year when the cited ones date theirs.
+def count_for_other_year(question: str, windows: list[str]) -> bool:
+    """True when a 'how many / how much' question names a year and the cited sentences only other years."""
+    asked = set(_YEAR_RE.findall(question))
+    if not asked or not asks_for_count(question):
+        return False
+    years = {y for window in windows for y in _YEAR_RE.findall(window)}
+    return bool(years) and not years & asked
+
+
 def _states_date_or_amount(sentence: str) -> bool:
     """True when a sentence has digits or a month name."""
     return bool(re.search(r"\d", sentence) or _MONTHS_RE.search(sentence))

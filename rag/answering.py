@@ -24,6 +24,7 @@ from rag.abstention import (
     asks_for_number,
     asks_per_unit,
     asks_present,
+    count_for_other_year,
     decide_after_generation,
     envoy_reversed,
     gate_before_generation,
@@ -298,6 +299,9 @@ def _check(
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and asks_count_in_period(question) and not any(map(states_period, windows)):
         why = "the question asks how many in a period; the cited sentences give no period"
+        decision = Decision(True, (f"checks: {why}",))
+    if not decision.abstain and count_for_other_year(question, windows):
+        why = "the question asks how many in a year; the cited sentences give other years"
         decision = Decision(True, (f"checks: {why}",))
     if not decision.abstain and envoy_reversed(question, lang, windows):
         why = "the question asks for an ambassador; the cited sentences name the one going the other way"

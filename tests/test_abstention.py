@@ -12,6 +12,7 @@ from rag.abstention import (
     asks_per_unit,
     asks_present,
     compares,
+    count_for_other_year,
     decide_after_generation,
     envoy_reversed,
     gate_before_generation,
@@ -408,6 +409,29 @@ def test_sentences_that_give_only_a_goal(sentence: str, goal_only: bool) -> None
 )
 def test_questions_that_ask_a_count_for_a_period(question: str, asks: bool) -> None:
     assert asks_count_in_period(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "windows", "other"),
+    [
+        # the cited sentence gives the figure for another year than the one asked
+        ("target kontribusi ekonomi digital terhadap PDB Vietnam untuk tahun 2030 berapa persen?",
+         ["Visi Vietnam 2045 berkontribusi sebesar 50% terhadap PDB."], True),
+        ("How many percent of GDP should the digital economy be in 2030?",
+         ["By 2045 the digital economy contributes 50% of GDP."], True),
+        # the asked year is there, or no year is given at all: the other checks judge it
+        ("Berapa persen PDB pada 2045?", ["Visi Vietnam 2045 berkontribusi sebesar 50% bagi PDB."], False),
+        ("Berapa persen PDB pada 2030?", ["Ekonomi digital berkontribusi sebesar 50% terhadap PDB."], False),
+        # not a count, or no year in the question
+        ("Apa visi Vietnam untuk 2030?", ["Visi Vietnam 2045 adalah menjadi negara maju."], False),
+        ("Berapa persen PDB dari ekonomi digital?", ["Visi Vietnam 2045 berkontribusi sebesar 50%."], False),
+        ("Kapan target 2030 ditetapkan?", ["Target itu ditetapkan pada 2021."], False),
+    ],
+)  # fmt: skip
+def test_a_count_asked_for_one_year_is_not_answered_by_another(
+    question: str, windows: list[str], other: bool
+) -> None:
+    assert count_for_other_year(question, windows) is other
 
 
 @pytest.mark.parametrize(
