@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ class LlamaCppGenerator:
         if threads < 1 or n_ctx < 512 or draft_tokens < 0:
             raise ValueError("threads must be at least 1, n_ctx at least 512 and draft_tokens at least 0.")
         try:
-            from llama_cpp import Llama
+            from llama_cpp import Llama, llama_model_get_vocab
         except ImportError:
             raise ImportError(
                 "llama-cpp-python is missing: pip install --no-cache-dir llama-cpp-python==0.3.36 "
@@ -71,6 +71,7 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()
         self._draft_tokens = draft_tokens
         self._formatter = _chat_formatter(self._llm)
+        self._vocab = llama_model_get_vocab(self._llm.model)
         self._warmed: list[int] | None = None  # the tokens warm() evaluated
 
     def count_tokens(self, text: str) -> int:
@@ -129,37 +130,41 @@ class LlamaCppGenerator:
 
     def _greedy_tokens(self, prompt: list[int], reply: list[int], cancel: threading.Event) -> Iterator[int]:
         """The greedy choices after `prompt` up to the end of generation; `reply` holds those taken."""
-        import llama_cpp
-
-        vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
-
-        def ends(token: int) -> bool:
-            return bool(llama_cpp.llama_vocab_is_eog(vocab, token))
-
         chosen = [self._prefill(prompt)]
         while not cancel.is_set():
             for token in chosen:
-                if ends(token):
+                if self._ends(token):
                     return
                 yield token
-            chosen = self._verify(reply[-1], draft(prompt + reply, self._draft_tokens), ends)
+            chosen = self._verify(reply[-1], draft(prompt + reply, self._draft_tokens))
 
-    def _verify(self, last: int, guess: list[int], ends: Callable[[int], bool]) -> list[int]:
+    def _verify(self, last: int, guess: list[int]) -> list[int]:
         """Evaluate the last token and a draft in one batch: the drafts confirmed, then the next choice."""
-        import numpy as np
-
         llm = self._llm
         batch, past = [last, *guess], llm.n_tokens
         llm._batch.set_batch(batch=batch, n_past=past, logits_all=True)
         llm._ctx.decode(llm._batch)
-        logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(batch), llm.n_vocab()))
-        predicted = logits.argmax(axis=1).tolist()
-        kept = accepted(guess, predicted, ends)
+        predicted = self._greedy_choices(len(batch))
+        kept = accepted(guess, predicted, self._ends)
         # The last token and the confirmed drafts are now evaluated; the rejected drafts are dropped.
         llm.input_ids[past : past + 1 + kept] = batch[: 1 + kept]
         llm.n_tokens = past + 1 + kept
         llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
         return [*guess[:kept], predicted[kept]]
+
+    def _greedy_choices(self, rows: int) -> list[int]:
+        """The most likely next token after each of the `rows` positions the last decode returned."""
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(self._llm._ctx.get_logits(), shape=(rows, self._llm.n_vocab()))
+        choices: list[int] = logits.argmax(axis=1).tolist()
+        return choices
+
+    def _ends(self, token: int) -> bool:
+        """True for a token that ends generation (end of turn or of text)."""
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
 
     def _prompt_tokens(self, messages: Messages) -> list[int]:
         """The tokens create_chat_completion would evaluate for `messages` (the GGUF's chat template)."""
@@ -177,15 +182,13 @@ class LlamaCppGenerator:
         (such as a passage two questions share): each question is then computed from the same state in
         the same batches, so its answer does not depend on the question asked before it.
         """
-        import numpy as np
-
         llm = self._llm
         reuse = _common_prefix(llm.input_ids[: llm.n_tokens], tokens)
         if self._warmed is not None:
             reuse = min(reuse, _common_prefix(self._warmed, tokens))
         llm.n_tokens = min(reuse, len(tokens) - 1)  # the last token is evaluated again for its logits
         llm.eval(tokens[llm.n_tokens :])
-        return int(np.argmax(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))))
+        return self._greedy_choices(1)[0]
 
     def warm(self, messages: Messages) -> str:
         """Evaluate the prompt `messages` once, or load its KV cache saved by an earlier process.
