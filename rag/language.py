@@ -120,8 +120,19 @@ _INFORMAL_ID = {
     "sebutin": "sebutkan", "jelasin": "jelaskan", "ceritain": "ceritakan", "tunjukin": "tunjukkan",
     "bawain": "bawakan", "dibawain": "dibawakan", "omongin": "bicarakan", "diomongin": "dibicarakan",
     "ngomongin": "membicarakan", "bantuin": "bantu", "dibikin": "dibuat", "kasih tau": "beri tahu",
+    "butuhin": "butuhkan", "dibutuhin": "dibutuhkan", "pasangin": "pasangkan", "dipasangin": "dipasangkan",
+    "umumin": "umumkan", "diumumin": "diumumkan", "ngumumin": "mengumumkan", "disebutin": "disebutkan",
+    "nyebutin": "menyebutkan", "nyebut": "menyebut", "ngadain": "mengadakan", "diadain": "diadakan",
+    "ngembangin": "mengembangkan", "dikembangin": "dikembangkan", "nerapin": "menerapkan",
+    "diterapin": "diterapkan", "ningkatin": "meningkatkan", "ditingkatin": "ditingkatkan",
+    "dijelasin": "dijelaskan", "ngebahas": "membahas", "nunjukin": "menunjukkan", "ngedukung": "mendukung",
+    "dukungin": "dukung", "ngajak": "mengajak", "nanya": "bertanya", "nyiapin": "menyiapkan",
+    "disiapin": "disiapkan", "ngirim": "mengirim", "dikirimin": "dikirimkan", "ngerjain": "mengerjakan",
+    "dikerjain": "dikerjakan", "ngelatih": "melatih", "ngebangun": "membangun", "dikaitin": "dikaitkan",
+    "kaitin": "kaitkan", "ketemu": "bertemu", "ketemuan": "bertemu", "wamen": "Wakil Menteri",
 }  # fmt: skip
-_INFORMAL_RE = re.compile(r"\b(" + "|".join(_INFORMAL_ID) + r")\b", re.IGNORECASE)
+# not inside a web or e-mail address: "mst.gov.vn" stays as written
+_INFORMAL_RE = re.compile(r"(?<![./@])\b(" + "|".join(_INFORMAL_ID) + r")\b(?![./@]\w)", re.IGNORECASE)
 # "desa2" is "desa-desa": a lower-case word written twice is written once with a 2 ("G20" is not)
 _REDUPLICATED_RE = re.compile(r"\b([a-z]{3,})2\b")
 

@@ -110,6 +110,18 @@ def test_fold_and_abstention_text() -> None:
         ("Kata Dept. Hukum kayak gitu?", "Kata Departemen. Hukum seperti begitu?"),
         # the "-in" of chat verbs is the "-kan" of written ones
         ("sebutin materi yg dibawain hoang nam tien", "sebutkan materi yang dibawakan hoang nam tien"),
+        (
+            "keseimbangan yg dibutuhin AI dipasangin sama apa",
+            "keseimbangan yang dibutuhkan AI dipasangkan sama apa",
+        ),
+        ("dana yg diumumin pas peluncurannya", "dana yang diumumkan pas peluncurannya"),
+        ("pas ketemu wamen vu hai quan", "pas bertemu Wakil Menteri vu hai quan"),
+        # a web address keeps its spelling; "VN-Laos" is still Vietnam
+        (
+            "artikel dari mst.gov.vn ttg seminar VN-Laos",
+            "artikel dari mst.gov.vn tentang seminar Vietnam-Laos",
+        ),
+        ("Which articles come from mst.gov.vn?", "Which articles come from mst.gov.vn?"),
         # English keeps its words; "&" is read in the question's language
         ("Who funds R&D & training at AVSTC?", "Who funds R&D and training at AVSTC?"),
         # names and a Vietnamese question are left alone ("ga" is a Vietnamese word)
