@@ -67,6 +67,7 @@ from rag.language import (
     split_sentences,
     words,
 )
+from rag.mentions import Mention, asks_where_mentioned, find_mentions, mentions_answer, topic_terms
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
 from rag.types import Answer, Citation, Hit
@@ -183,6 +184,18 @@ def _answer_from_hits(
     if expansions := _spelled_out(question, hits, retriever):
         text, citations = _expansions_answer(expansions, lang, checks)
         return _answered_without_model(base, text, citations, checks, started, on_token)
+    if mentions := _mentions(question, lang, retriever):
+        checks.append(
+            f"mentions: the question asks where the articles mention {sorted(topic_terms(question, lang))}; "
+            f"quoting the {len(mentions)} sentences that do"
+        )
+        citations = [
+            to_citation(Passage(n=n, hit=Hit(m.chunk, m.score, n), text="", spans=(m.span,)), m.span)
+            for n, m in enumerate(mentions, 1)
+        ]
+        return _answered_without_model(
+            base, mentions_answer(mentions, lang), citations, checks, started, on_token
+        )
     gate = gate_before_generation(base.query, hits, lang)
     checks += gate.reasons
     if gate.abstain:
@@ -690,6 +703,13 @@ def _spelled_out(question: str, hits: list[Hit], retriever: Retriever) -> list[E
     every = getattr(getattr(retriever, "index", None), "chunks", None) or []
     chunks = [h.chunk for h in hits] + list(every)
     return [e for a in asked if (e := find_expansion(a, chunks)) is not None]
+
+
+def _mentions(question: str, lang: str, retriever: Retriever) -> list[Mention]:
+    """For a question asking where the articles mention something, the sentences of the index that do."""
+    if not asks_where_mentioned(question, lang):
+        return []
+    return find_mentions(question, lang, getattr(getattr(retriever, "index", None), "chunks", None) or [])
 
 
 def _expansions_answer(
