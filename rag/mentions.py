@@ -37,6 +37,9 @@ _ASKS_WHERE = {
     ),
     "vi": re.compile(r"\b(?:nhắc (?:tới|đến)|đề cập)\b.{0,30}?\bbối cảnh\b", re.IGNORECASE),
 }
+_EXCEPT_RE = re.compile(
+    r"\b(?:apart from|besides|other than|except|selain|kecuali|ngoài|trừ)\b", re.IGNORECASE
+)
 # Words of such a question that are about the asking, not the topic.
 _ASKING = frozenset(
     content_terms(
@@ -62,9 +65,13 @@ class Mention:
 
 
 def asks_where_mentioned(question: str, lang: str) -> bool:
-    """Whether the question asks where (in which articles, in what contexts) the articles mention a topic."""
+    """Whether the question asks where (in which articles, in what contexts) the articles mention a topic.
+
+    Not when it leaves a place out ("Apart from the seminar, where else does Laos come up?"): a search for
+    the topic's words cannot tell which mentions that excludes.
+    """
     pattern = _ASKS_WHERE.get(lang)
-    return bool(pattern and pattern.search(question))
+    return bool(pattern and pattern.search(question)) and not _EXCEPT_RE.search(question)
 
 
 def topic_terms(question: str, lang: str) -> set[str]:
@@ -86,13 +93,14 @@ def find_mentions(question: str, lang: str, chunks: Sequence[Chunk]) -> list[Men
     """The sentences that mention the question's topic: the best MAX_MENTIONS, article by article.
 
     A sentence must hold a topic word that is rare in the corpus (in at most MAX_TOPIC_SHARE of its
-    sentences: "kuantum", "siber", "rintisan"), or, when no topic word is rare, the two rarest together
-    ("Pendidikan dan Pelatihan"); it scores by the rarity of all the topic words it holds. Empty when the
-    question names nothing rare: "transformasi digital" alone is in every article and says nothing; and
-    for an Indonesian question, when one of its topic words is in no article, nor any word spelled
-    closely ("perusahan" is a typo of a word they use), since the question is then about
-    something the articles may not cover, which the rest of the pipeline decides). English and Vietnamese
-    topic words are searched through the glossary's Indonesian words.
+    sentences: "kuantum", "siber", "rintisan"), or, when no topic word is rare, the question's phrase
+    that runs from one of the two rarest to the other ("Pendidikan dan Pelatihan"); it scores by the
+    rarity of all the topic words it holds. Empty when the question names nothing rare: "transformasi
+    digital" alone is in every article and says nothing; and for an Indonesian question, when one of its
+    topic words is in no article, nor any word spelled closely ("perusahan" is a typo of a word they
+    use): the question is then about something the articles may not cover, which the rest of the
+    pipeline decides. English and Vietnamese topic words are searched through the glossary's Indonesian
+    words.
     """
     sentences = _sentences(tuple(chunks))
     if not sentences:
@@ -103,21 +111,34 @@ def find_mentions(question: str, lang: str, chunks: Sequence[Chunk]) -> list[Men
         return []  # a topic word no article uses ("blockchain"; a typo is close to one): not for a search
     topic = sorted((t for t in topic_terms(question, lang) if freq[t]), key=lambda t: (freq[t], t))
     limit = MAX_TOPIC_SHARE * len(sentences)
-    rare = [{t} for t in topic if freq[t] <= limit] or ([set(topic[:2])] if len(topic) > 1 else [])
+    rare = [{t} for t in topic if freq[t] <= limit]
+    phrase = None if rare or len(topic) < 2 else _phrase(question, topic[:2])
+    if not rare and phrase is None:
+        return []
     found: dict[str, Mention] = {}  # by sentence text: neighbouring chunks overlap
     for chunk, span, terms in sentences:
-        if not any(need <= terms for need in rare):
+        sentence = chunk.text[span[0] : span[1]]
+        if not (any(need <= terms for need in rare) or (phrase and phrase.search(sentence))):
             continue
         score = sum(math.log(len(sentences) / freq[t]) for t in terms.intersection(topic))
-        text = chunk.text[span[0] : span[1]]
-        if text not in found or score > found[text].score:
-            found[text] = Mention(chunk, _with_antecedent(chunk.text, span), score)
-    if len(found) > limit:  # the pair is common too
+        if sentence not in found or score > found[sentence].score:
+            found[sentence] = Mention(chunk, _with_antecedent(chunk.text, span), score)
+    if len(found) > limit:  # too many to quote: the topic is a common one
         return []
     best = sorted(found.values(), key=lambda m: -m.score)[:MAX_MENTIONS]
     # read article by article (the best article first), each in the article's order
     first = {m.chunk.doc_id: -m.score for m in reversed(best)}
     return sorted(best, key=lambda m: (first[m.chunk.doc_id], m.chunk.doc_id, m.chunk.start + m.span[0]))
+
+
+def _phrase(question: str, terms: list[str]) -> re.Pattern[str] | None:
+    """The question's words from the first to the last of `terms`, as a phrase to find ("Pendidikan dan
+    Pelatihan"), or None when they are not within four words of each other."""
+    tokens = re.findall(r"[\w-]+", question)
+    at = [i for i, token in enumerate(tokens) if content_terms(token) & set(terms)]
+    if len(at) < 2 or at[-1] - at[0] > 4:
+        return None
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, tokens[at[0] : at[-1] + 1])) + r"\b", re.IGNORECASE)
 
 
 # "Proyek-proyek tersebut berfokus pada ... teknologi kuantum": which projects is said just before.

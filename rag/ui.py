@@ -131,7 +131,7 @@ def render_answer(answer: Answer, uid: str, lang: str, titles: Mapping[str, str]
     if answer.abstained:
         return render_abstention(answer.answer, lang)
     cited = {c.n for c in answer.citations}
-    text = f'<p class="rag-text">{link_markers(answer.answer, uid, cited)}</p>'
+    text = f'<p class="rag-text">{_lines(link_markers(answer.answer, uid, cited))}</p>'
     sources = "".join(
         render_source(c, answer.hits, uid, c.title or titles.get(c.doc_id, c.doc_id), lang)
         for c in answer.citations

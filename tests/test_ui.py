@@ -138,6 +138,12 @@ def test_answer_links_every_marker_to_a_source_with_the_highlight() -> None:
     assert "rag-abstain" not in html
 
 
+def test_an_answer_listing_quotes_keeps_one_line_each() -> None:
+    listed = "Artikel-artikel ini menyebutnya di 2 tempat:\n- Kalimat satu [1].\n- Kalimat <dua> [1]."
+    html = render_answer(answer(answer=listed), "u", "id", {})
+    assert "tempat:<br>- Kalimat satu" in html and "<br>- Kalimat &lt;dua&gt;" in html
+
+
 def test_abstention_looks_different_from_an_answer() -> None:
     html = render_answer(
         answer(abstained=True, answer="Artikel-artikel ini tidak menyebutkan hal tersebut."), "u", "en", {}
