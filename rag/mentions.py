@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import get_close_matches
-from functools import cache
+from functools import lru_cache
 
 from rag.glossary import indonesian_terms
 from rag.language import FRAMING_WORDS, content_terms, prose_spans
@@ -80,7 +80,7 @@ def topic_terms(question: str, lang: str) -> set[str]:
     return {t for t in terms if t not in _ASKING}
 
 
-@cache
+@lru_cache(maxsize=2)  # the index's chunks: one entry, two while an added article replaces them
 def _sentences(chunks: tuple[Chunk, ...]) -> tuple[tuple[Chunk, tuple[int, int], frozenset[str]], ...]:
     return tuple(
         (chunk, span, frozenset(content_terms(chunk.text[span[0] : span[1]])))
@@ -157,14 +157,15 @@ def _with_antecedent(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 ANSWER_LEADS = {
     "id": "Artikel-artikel ini menyebutnya di {n} tempat:",
-    "en": "The articles mention it in {n} places (quoted in Indonesian):",
+    "en": "The articles mention it in {n} {places} (quoted in Indonesian):",
     "vi": "Các bài báo nhắc đến điều này ở {n} chỗ (trích nguyên văn tiếng Indonesia):",
 }
 
 
 def mentions_answer(mentions: list[Mention], lang: str) -> str:
     """The answer text: a lead in the question's language, then each quoted sentence with its [n]."""
-    lead = ANSWER_LEADS.get(lang, ANSWER_LEADS["id"]).format(n=len(mentions))
+    n = len(mentions)
+    lead = ANSWER_LEADS.get(lang, ANSWER_LEADS["id"]).format(n=n, places="place" if n == 1 else "places")
     quotes = [m.chunk.text[m.span[0] : m.span[1]].rstrip(" .;:,") for m in mentions]
     lines = [f"- {quote} [{n}]." for n, quote in enumerate(quotes, 1)]
     return "\n".join([lead, *lines])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering import answer_question
-from rag.mentions import asks_where_mentioned, find_mentions, topic_terms
+from rag.mentions import asks_where_mentioned, find_mentions, mentions_answer, topic_terms
 from rag.settings import Settings
 from rag.types import Chunk, Hit
 
@@ -96,6 +96,14 @@ def test_common_topic_words_are_searched_as_the_question_s_phrase() -> None:
 )
 def test_nothing_is_found_for_a_common_or_unknown_topic(question: str) -> None:
     assert find_mentions(question, "id", CHUNKS) == []
+
+
+def test_the_english_lead_counts_one_place_in_the_singular() -> None:
+    (mention,) = find_mentions("Where does Horizon Europe come up in these articles?", "en", CHUNKS)
+    assert mentions_answer([mention], "en") == (
+        "The articles mention it in 1 place (quoted in Indonesian):\n"
+        "- Uni Eropa mendukung riset kuantum melalui Horizon Europe [1]."
+    )
 
 
 def test_a_typo_does_not_count_as_an_unknown_topic_word() -> None:
