@@ -70,7 +70,7 @@ from rag.language import (
 from rag.mentions import Mention, asks_where_mentioned, find_mentions, mentions_answer, topic_terms
 from rag.prompting import Passage, Similarity, build_messages, render_prompt, select_passages
 from rag.settings import Settings
-from rag.types import Answer, Citation, Hit
+from rag.types import Answer, Chunk, Citation, Hit
 
 # Three short sentences with their markers fit in ~80 tokens; the cap stops a rambling reply early.
 MAX_TOKENS = 100
@@ -189,10 +189,7 @@ def _answer_from_hits(
             f"mentions: the question asks where the articles mention {sorted(topic_terms(question, lang))}; "
             f"quoting the {len(mentions)} sentences that do"
         )
-        citations = [
-            to_citation(Passage(n=n, hit=Hit(m.chunk, m.score, n), text="", spans=(m.span,)), m.span)
-            for n, m in enumerate(mentions, 1)
-        ]
+        citations = [_quote_citation(m.chunk, m.span, n) for n, m in enumerate(mentions, 1)]
         return _answered_without_model(
             base, mentions_answer(mentions, lang), citations, checks, started, on_token
         )
@@ -724,11 +721,14 @@ def _expansions_answer(
             "answered from that sentence"
         )
         if (key := (found.chunk.chunk_id, found.span)) not in citations:
-            n = len(citations) + 1
-            passage = Passage(n=n, hit=Hit(found.chunk, 0.0, n), text="", spans=(found.span,))
-            citations[key] = to_citation(passage, found.span)
+            citations[key] = _quote_citation(found.chunk, found.span, len(citations) + 1)
         sentences.append(found.answer(lang, citations[key].n))
     return " ".join(sentences), list(citations.values())
+
+
+def _quote_citation(chunk: Chunk, span: tuple[int, int], n: int) -> Citation:
+    """Citation [n] of a sentence quoted from the index without the model (not a prompt passage)."""
+    return to_citation(Passage(n=n, hit=Hit(chunk, 0.0, n), text="", spans=(span,)), span)
 
 
 def _answered_without_model(

@@ -80,13 +80,18 @@ def topic_terms(question: str, lang: str) -> set[str]:
     return {t for t in terms if t not in _ASKING}
 
 
+Sentence = tuple[Chunk, tuple[int, int], frozenset[str]]  # a prose sentence of a chunk and its terms
+
+
 @lru_cache(maxsize=2)  # the index's chunks: one entry, two while an added article replaces them
-def _sentences(chunks: tuple[Chunk, ...]) -> tuple[tuple[Chunk, tuple[int, int], frozenset[str]], ...]:
-    return tuple(
+def _sentences(chunks: tuple[Chunk, ...]) -> tuple[tuple[Sentence, ...], Counter[str]]:
+    """Every prose sentence of the chunks with its content terms, and in how many sentences each term is."""
+    sentences = tuple(
         (chunk, span, frozenset(content_terms(chunk.text[span[0] : span[1]])))
         for chunk in chunks
         for span in prose_spans(chunk.text)
     )
+    return sentences, Counter(t for _, _, terms in sentences for t in terms)
 
 
 def find_mentions(question: str, lang: str, chunks: Sequence[Chunk]) -> list[Mention]:
@@ -102,14 +107,16 @@ def find_mentions(question: str, lang: str, chunks: Sequence[Chunk]) -> list[Men
     pipeline decides. English and Vietnamese topic words are searched through the glossary's Indonesian
     words.
     """
-    sentences = _sentences(tuple(chunks))
+    sentences, freq = _sentences(tuple(chunks))
     if not sentences:
         return []
-    freq = Counter(t for _, _, terms in sentences for t in terms)
-    unknown = [t for t in topic_terms(question, lang) if not freq[t]]
-    if lang == "id" and any(not get_close_matches(t, list(freq), n=1, cutoff=0.8) for t in unknown):
-        return []  # a topic word no article uses ("blockchain"; a typo is close to one): not for a search
-    topic = sorted((t for t in topic_terms(question, lang) if freq[t]), key=lambda t: (freq[t], t))
+    asked = topic_terms(question, lang)
+    unknown = [t for t in asked if not freq[t]]
+    if lang == "id" and unknown:
+        vocabulary = list(freq)
+        if any(not get_close_matches(t, vocabulary, n=1, cutoff=0.8) for t in unknown):
+            return []  # a topic word no article uses ("blockchain"; a typo is close to one): no search
+    topic = sorted((t for t in asked if freq[t]), key=lambda t: (freq[t], t))
     limit = MAX_TOPIC_SHARE * len(sentences)
     rare = [{t} for t in topic if freq[t] <= limit]
     phrase = None if rare or len(topic) < 2 else _phrase(question, topic[:2])

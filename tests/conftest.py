@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,6 +47,26 @@ class FakeEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         self.passages_embedded += len(texts)
         return np.array([self._vec(t) for t in texts], np.float32).reshape(-1, self.dim)
+
+
+class NoModel:
+    """The generator of a question answered without the model: calling it fails the test."""
+
+    name = "no-model"
+
+    def stream(self, messages: object, *, max_tokens: int, stop: list[str]) -> object:
+        raise AssertionError("the model must not be called")
+
+
+class FixedRetriever:
+    """Retrieves `hits` for any question; its index holds `chunks`, which an answer may search whole."""
+
+    def __init__(self, hits: list[Any], chunks: list[Any]) -> None:
+        self.hits = hits
+        self.index = type("Index", (), {"chunks": chunks, "documents": {}})()
+
+    def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Any]:
+        return self.hits
 
 
 @pytest.fixture

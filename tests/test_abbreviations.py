@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FixedRetriever, NoModel
 
 from rag.abbreviations import asked_abbreviations, find_expansion
 from rag.answering import answer_question
@@ -55,23 +56,11 @@ def test_find_expansion(abbreviation: str, long_form: str | None, quoted: str) -
         assert TEXT[a:b].startswith(quoted) and abbreviation in TEXT[a:b]
 
 
-class _Retriever:
+def _retriever() -> FixedRetriever:
     """Retrieves an unrelated chunk; the defining one is only in the index."""
-
-    def __init__(self) -> None:
-        other = "Vietnam dan Laos bekerja sama dalam transformasi digital sejak lama."
-        self.hits = [Hit(Chunk("o#0", "o", 0, other, 0, len(other)), 0.03, 1, dense_score=0.9)]
-        self.index = type("Index", (), {"chunks": [self.hits[0].chunk, CHUNK], "documents": {}})()
-
-    def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        return self.hits
-
-
-class _NoModel:
-    name = "no-model"
-
-    def stream(self, messages: object, *, max_tokens: int, stop: list[str]) -> object:
-        raise AssertionError("the model must not be called")
+    other = "Vietnam dan Laos bekerja sama dalam transformasi digital sejak lama."
+    hit = Hit(Chunk("o#0", "o", 0, other, 0, len(other)), 0.03, 1, dense_score=0.9)
+    return FixedRetriever([hit], [hit.chunk, CHUNK])
 
 
 @pytest.mark.parametrize(
@@ -86,7 +75,7 @@ class _NoModel:
     ],
 )
 def test_an_abbreviation_question_is_answered_from_its_sentence(question: str, expected: str) -> None:
-    answer = answer_question(question, retriever=_Retriever(), generator=_NoModel(), settings=Settings())  # type: ignore[arg-type]
+    answer = answer_question(question, retriever=_retriever(), generator=NoModel(), settings=Settings())  # type: ignore[arg-type]
     assert answer.answer.startswith(expected) and not answer.abstained
     (citation,) = answer.citations
     assert citation.doc_id == "d" and TEXT[citation.start : citation.end] == citation.quote
@@ -97,7 +86,7 @@ def test_an_abbreviation_question_is_answered_from_its_sentence(question: str, e
 
 def test_two_abbreviations_are_both_answered_and_a_shared_sentence_is_cited_once() -> None:
     answer = answer_question(
-        "What do PTIT, UTS, STID and NIPA stand for?", retriever=_Retriever(), generator=_NoModel(),
+        "What do PTIT, UTS, STID and NIPA stand for?", retriever=_retriever(), generator=NoModel(),
         settings=Settings(),
     )  # type: ignore[arg-type]  # fmt: skip
     assert answer.answer.startswith("PTIT stands for Institut Teknologi Pos dan Telekomunikasi")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import FixedRetriever, NoModel
 
 from rag.answering import answer_question
 from rag.mentions import asks_where_mentioned, find_mentions, mentions_answer, topic_terms
@@ -114,24 +115,6 @@ def test_a_typo_does_not_count_as_an_unknown_topic_word() -> None:
     assert mention.chunk.text[mention.span[0] : mention.span[1]].startswith("Vietnam saat ini")
 
 
-class _Retriever:
-    """Retrieves one chunk; the index holds both."""
-
-    def __init__(self) -> None:
-        self.hits = [Hit(CHUNKS[0], 0.03, 1, dense_score=0.9)]
-        self.index = type("Index", (), {"chunks": CHUNKS, "documents": {}})()
-
-    def search(self, query: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
-        return self.hits
-
-
-class _NoModel:
-    name = "no-model"
-
-    def stream(self, messages: object, *, max_tokens: int, stop: list[str]) -> object:
-        raise AssertionError("the model must not be called")
-
-
 @pytest.mark.parametrize(
     ("question", "lead"),
     [
@@ -140,7 +123,8 @@ class _NoModel:
     ],
 )
 def test_a_where_mentioned_question_quotes_each_sentence_with_its_citation(question: str, lead: str) -> None:
-    answer = answer_question(question, retriever=_Retriever(), generator=_NoModel(), settings=Settings())  # type: ignore[arg-type]
+    retriever = FixedRetriever([Hit(CHUNKS[0], 0.03, 1, dense_score=0.9)], CHUNKS)  # the other only indexed
+    answer = answer_question(question, retriever=retriever, generator=NoModel(), settings=Settings())  # type: ignore[arg-type]
     assert answer.answer.startswith(lead) and not answer.abstained
     assert [c.n for c in answer.citations] == [1, 2]
     for citation in answer.citations:
